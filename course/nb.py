@@ -1,0 +1,86 @@
+"""Tiny authoring layer: build nbgrader notebooks (metadata schema v3) from Python.
+
+Each exercise is written as a module in ``course/`` whose ``build()`` returns a notebook made
+with these helpers; ``python -m course.build`` writes them to ``source/<exercise>/``. The
+Python modules are the text the instructors review; ``source/`` is what nbgrader reads.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import nbformat
+from nbformat.notebooknode import NotebookNode
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+
+def _src(text: str) -> str:
+    return textwrap.dedent(text).strip("\n")
+
+
+def _meta(
+    grade_id: str,
+    *,
+    grade: bool = False,
+    solution: bool = False,
+    locked: bool = False,
+    points: float | None = None,
+    task: bool = False,
+) -> dict:
+    m: dict = {
+        "schema_version": 3,
+        "grade": grade,
+        "solution": solution,
+        "locked": locked,
+        "task": task,
+        "grade_id": grade_id,
+    }
+    if points is not None:
+        m["points"] = points
+    return {"nbgrader": m}
+
+
+def markdown(text: str) -> NotebookNode:
+    """Plain explanatory text (students may edit it; it is not graded)."""
+    return nbformat.v4.new_markdown_cell(_src(text))
+
+
+def code(text: str) -> NotebookNode:
+    """A plain code cell (examples, plots) that is neither graded nor locked."""
+    return nbformat.v4.new_code_cell(_src(text))
+
+
+def setup(grade_id: str, text: str) -> NotebookNode:
+    """A read-only code cell (imports, data): nbgrader restores it if edited."""
+    return nbformat.v4.new_code_cell(_src(text), metadata=_meta(grade_id, locked=True))
+
+
+def answer(grade_id: str, text: str) -> NotebookNode:
+    """An autograded answer cell; wrap the solution in ### BEGIN SOLUTION / ### END SOLUTION."""
+    return nbformat.v4.new_code_cell(_src(text), metadata=_meta(grade_id, solution=True))
+
+
+def written_answer(grade_id: str, text: str, points: float) -> NotebookNode:
+    """A manually graded markdown answer."""
+    return nbformat.v4.new_markdown_cell(
+        _src(text), metadata=_meta(grade_id, grade=True, solution=True, points=points)
+    )
+
+
+def test(grade_id: str, points: float, visible: str, hidden: str = "") -> NotebookNode:
+    """A locked autograder test cell: visible part, then an optional hidden part."""
+    text = _src(visible)
+    if hidden.strip():
+        text += "\n### BEGIN HIDDEN TESTS\n" + _src(hidden) + "\n### END HIDDEN TESTS"
+    return nbformat.v4.new_code_cell(
+        text, metadata=_meta(grade_id, grade=True, locked=True, points=points)
+    )
+
+
+def notebook(cells: list[NotebookNode]) -> NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.cells = cells
+    return nb

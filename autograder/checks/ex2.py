@@ -1,0 +1,260 @@
+"""Checks for exercise 2 (gate analysis): recording, tracking units, saturation, a tracker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograder.checks.base import Check, Verdict, register, run_check
+from autograder.checks.judging import (
+    RejectError,
+    as_array,
+    as_index,
+    as_mapping,
+    close,
+    largest_error,
+    plain,
+)
+from lstm_reference import analysis
+from lstm_reference.lstm import init_lstm_params
+
+KEYS = ("f", "i", "o", "C", "h")
+GATE_WORDS = {
+    "f": "forget gate",
+    "i": "input gate",
+    "o": "output gate",
+    "C": "cell state",
+    "h": "h",
+}
+
+
+def _judged(fn):
+    """Turn a judge that raises :class:`RejectError` into one that returns a :class:`Verdict`."""
+
+    def judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
+        try:
+            return fn(inputs, outputs)
+        except RejectError as exc:
+            return Verdict(False, str(exc))
+
+    return judge
+
+
+# --------------------------------------------------------------------------- record_gates
+
+
+def _record_inputs(seed: int) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    T, D, H, B = (
+        int(rng.integers(5, 9)),
+        int(rng.integers(3, 6)),
+        int(rng.integers(3, 6)),
+        int(rng.integers(2, 4)),
+    )
+    p = init_lstm_params(D, H, rng)
+    for b in ("bf", "bi", "bC", "bo"):  # distinct biases, so swapped gates show
+        p[b] = p[b] + rng.normal(0.0, 0.7, size=p[b].shape)
+    return {
+        "X": rng.standard_normal((T, D, B)),
+        "h0": 0.5 * rng.standard_normal((H, B)),
+        "C0": 0.5 * rng.standard_normal((H, B)),
+        "p": p,
+    }
+
+
+def _record_run(fn: Any, inputs: dict[str, Any]) -> Any:
+    p = {k: v.copy() for k, v in inputs["p"].items()}
+    return plain(fn(inputs["X"].copy(), inputs["h0"].copy(), inputs["C0"].copy(), p))
+
+
+@_judged
+def _record_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
+    T, _, B = inputs["X"].shape
+    H = inputs["h0"].shape[0]
+    ref = analysis.record_lstm(inputs["X"], inputs["h0"], inputs["C0"], inputs["p"])
+    out = as_mapping(outputs, "record_gates(...)", KEYS)
+    got = {k: as_array(out[k], f"record[{k!r}]") for k in KEYS}
+    for k in KEYS:
+        if got[k].shape != (T, H, B):
+            hint = ""
+            if got[k].shape in ((T, H), (T, H, 1)):
+                hint = ": did you keep only one column (B=1)?"
+            elif got[k].shape == (T + 1, H, B):
+                hint = ": leave out the initial state, keep one entry per step"
+            elif got[k].shape == (H, T, B) or got[k].shape == (H, B, T):
+                hint = ": stack the steps on axis 0"
+            raise RejectError(
+                f"record[{k!r}] has shape {got[k].shape}, expected (T, H, B) = {(T, H, B)}{hint}"
+            )
+    for k in KEYS:
+        if close(got[k], ref[k]):
+            continue
+        for other in KEYS:
+            if other != k and close(got[k], ref[other]):
+                raise RejectError(
+                    f"record[{k!r}] holds the {GATE_WORDS[other]}, not the "
+                    f"{GATE_WORDS[k]}: check which weights (W{k if k != 'h' else ''}) "
+                    "you used for which gate"
+                )
+        if k in ("C", "h"):
+            prev = np.concatenate([(inputs["C0"] if k == "C" else inputs["h0"])[None], ref[k][:-1]])
+            if close(got[k], prev):
+                raise RejectError(
+                    f"record[{k!r}][t] is the state before step t; store the state after the step"
+                )
+        raise RejectError(
+            f"record[{k!r}] ({GATE_WORDS[k]}) does not match the reference: "
+            f"{largest_error(got[k], ref[k])}. Remember the gates read [h_prev; x], "
+            "hidden state first"
+        )
+    return Verdict(True)
+
+
+CHECK_RECORD = register(Check("ex2.record_gates", _record_inputs, _record_run, _record_judge))
+
+
+def check_record_gates(fn: Any, seed: int | None = None) -> None:
+    """record_gates(X, h0, C0, p) -> {f, i, o, C, h} each (T, H, B), against the reference."""
+    run_check(CHECK_RECORD.name, fn, seed)
+
+
+# --------------------------------------------------------------------------- tracking units
+
+
+def _tracking_problem(rng: np.random.Generator, sign: float, dead_unit: bool) -> dict[str, Any]:
+    T, H = int(rng.integers(150, 260)), int(rng.integers(8, 16))
+    steps = rng.integers(0, 2, size=T)  # a 0/1 signal with runs, like "inside quotes"
+    signal = np.cumsum(steps * (rng.random(T) < 0.15)) % 2 + 0.0
+    acts = np.tanh(rng.standard_normal((T, H)))
+    unit = int(rng.integers(0, H))
+    acts[:, unit] = np.tanh(sign * 1.5 * (signal - 0.5) + 0.5 * rng.standard_normal(T))
+    decoy = (unit + 1 + int(rng.integers(0, H - 1))) % H  # weakly correlated with the signal
+    acts[:, decoy] = np.tanh(0.6 * (signal - 0.5) + 1.0 * rng.standard_normal(T))
+    if dead_unit:
+        dead = (unit + 1) % H if (unit + 1) % H != decoy else (unit + 2) % H
+        acts[:, dead] = 1.0  # a saturated unit that never changes
+    return {"acts": acts, "signal": signal}
+
+
+def _tracking_inputs(seed: int) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    return {
+        "problems": [
+            _tracking_problem(rng, 1.0, False),
+            _tracking_problem(rng, -1.0, False),
+            _tracking_problem(rng, float(rng.choice([-1.0, 1.0])), True),
+        ]
+    }
+
+
+def _tracking_run(fn: Any, inputs: dict[str, Any]) -> Any:
+    results = []
+    for prob in inputs["problems"]:
+        results.append(plain(fn(prob["acts"].copy(), prob["signal"].copy())))
+    return results
+
+
+@_judged
+def _tracking_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
+    problems = inputs["problems"]
+    if not isinstance(outputs, list) or len(outputs) != len(problems):
+        raise RejectError("find_tracking_unit should return (unit, correlation)")
+    for n, (prob, out) in enumerate(zip(problems, outputs, strict=True)):
+        if not isinstance(out, list) or len(out) != 2:
+            raise RejectError(
+                f"find_tracking_unit should return a pair (unit, correlation), got {out!r}"
+            )
+        unit, corr = out
+        unit = as_index(unit, "the unit")
+        corr = float(as_array(corr, "the correlation", ()))
+        ref_unit, ref_corr = analysis.best_tracking_unit(prob["acts"], prob["signal"])
+        what = ["a positively", "a negatively", "a"][n] + " correlated unit"
+        if unit != ref_unit:
+            extra = ""
+            if n == 1:
+                extra = (
+                    " A unit that goes down when the signal goes up tracks it just as well:"
+                    " rank units by |correlation|."
+                )
+            if n == 2:
+                extra = (
+                    " One unit in this test never changes (saturated): its correlation is"
+                    " undefined (0/0) and should count as 0, not NaN."
+                )
+            raise RejectError(
+                f"on a test with {what} (planted at unit {ref_unit}, correlation "
+                f"{ref_corr:+.3f}) you returned unit {unit}.{extra}"
+            )
+        if abs(corr - ref_corr) > 1e-6:
+            same_size = abs(abs(corr) - abs(ref_corr)) < 1e-6
+            hint = " Return the signed correlation." if same_size else ""
+            raise RejectError(
+                f"unit {unit} is right but its correlation is {corr:+.6f}, expected "
+                f"the Pearson correlation {ref_corr:+.6f}.{hint}"
+            )
+    return Verdict(True)
+
+
+CHECK_TRACKING = register(
+    Check("ex2.find_tracking_unit", _tracking_inputs, _tracking_run, _tracking_judge)
+)
+
+
+def check_find_tracking_unit(fn: Any, seed: int | None = None) -> None:
+    """find_tracking_unit(acts (T, H), signal (T,)) -> (unit, correlation), on planted units."""
+    run_check(CHECK_TRACKING.name, fn, seed)
+
+
+# --------------------------------------------------------------------------- saturation
+
+
+def _saturation_inputs(seed: int) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    T, H, B = int(rng.integers(20, 40)), int(rng.integers(4, 9)), int(rng.integers(2, 4))
+    bias = rng.normal(0.0, 2.5, size=(1, H, 1))
+    gate = 1.0 / (1.0 + np.exp(-(bias + 2.0 * rng.standard_normal((T, H, B)))))
+    gate[0, 0, 0] = 0.1  # exactly at the thresholds: neither saturated
+    gate[1, 0, 0] = 0.9
+    return {"gate": gate}
+
+
+def _saturation_run(fn: Any, inputs: dict[str, Any]) -> Any:
+    return plain(fn(inputs["gate"].copy()))
+
+
+@_judged
+def _saturation_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
+    gate = inputs["gate"]
+    H = gate.shape[1]
+    if not isinstance(outputs, list) or len(outputs) != 2:
+        raise RejectError("saturation_stats should return a pair (left, right)")
+    left = as_array(outputs[0], "left", None)
+    right = as_array(outputs[1], "right", None)
+    for name, arr in (("left", left), ("right", right)):
+        if arr.shape != (H,):
+            raise RejectError(
+                f"{name} has shape {arr.shape}, expected (H,) = ({H},): one fraction "
+                "per unit, over all steps and columns"
+            )
+    ref_left, ref_right = analysis.saturation(gate)
+    if close(left, ref_right) and close(right, ref_left):
+        raise RejectError("left and right are swapped: left-saturated means gate < 0.1 (closed)")
+    for name, got, want in (("left", left, ref_left), ("right", right, ref_right)):
+        if not close(got, want):
+            raise RejectError(
+                f"{name} does not match: {largest_error(got, want)}. It is the fraction "
+                "of (step, column) pairs with the gate strictly below 0.1 (left) or "
+                "strictly above 0.9 (right)"
+            )
+    return Verdict(True)
+
+
+CHECK_SATURATION = register(
+    Check("ex2.saturation_stats", _saturation_inputs, _saturation_run, _saturation_judge)
+)
+
+
+def check_saturation_stats(fn: Any, seed: int | None = None) -> None:
+    """saturation_stats(gate (T, H, B)) -> (left (H,), right (H,))."""
+    run_check(CHECK_SATURATION.name, fn, seed)

@@ -58,7 +58,17 @@ def fresh_seed() -> int:
 
 
 def borrowed_answer(fn: Any, check: Check) -> str | None:
-    """Message if ``fn`` is the reference's own function instead of the student's."""
+    """Message if ``fn`` is the reference's own function instead of the student's.
+
+    ``fn`` may also be a tuple/list/dict of the student's objects (e.g. a forward and a backward
+    function, or trained parameters): every callable in it is checked.
+    """
+    if isinstance(fn, tuple | list):
+        return next((m for m in (borrowed_answer(f, check) for f in fn) if m), None)
+    if isinstance(fn, dict):
+        return next((m for m in (borrowed_answer(f, check) for f in fn.values()) if m), None)
+    if not callable(fn):
+        return None
     module = getattr(fn, "__module__", None) or ""
     for forbidden in check.forbidden_modules:
         if module == forbidden or module.startswith(forbidden + "."):

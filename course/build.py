@@ -1,0 +1,88 @@
+"""Write the instructor notebooks ``source/<id>/<id>.ipynb`` from the modules ``course/<id>.py``.
+
+Usage: ``python -m course.build [--out DIR] [EXERCISE ...]`` (default: every exercise, into
+``source/``). The output is deterministic: cell ids are derived from the nbgrader grade ids or
+the cell position, so rebuilding an unchanged module gives a byte-identical file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.notebooknode import NotebookNode
+
+EXERCISES = (
+    "ex1_lstm_from_scratch",
+    "ex2_gate_analysis",
+    "ex3_ablation",
+    "ex4_long_range",
+    "ex5_gru",
+)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def available_exercises() -> list[str]:
+    """The exercise ids whose authoring module ``course/<id>.py`` exists."""
+    return [e for e in EXERCISES if (ROOT / "course" / f"{e}.py").exists()]
+
+
+def fix_cell_ids(nb: NotebookNode, exercise: str) -> NotebookNode:
+    """Give every cell a stable id: its grade id if it has one, else kind + position."""
+    seen: set[str] = set()
+    for k, cell in enumerate(nb.cells):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        cell_id = grade_id.replace("_", "-") if grade_id else f"{cell.cell_type[:2]}-{k:03d}"
+        if cell_id in seen:
+            raise ValueError(f"{exercise}: two cells would get the id {cell_id!r}")
+        seen.add(cell_id)
+        cell["id"] = cell_id
+    return nb
+
+
+def build_notebook(exercise: str) -> NotebookNode:
+    """Import ``course.<exercise>`` and return its notebook with fixed cell ids."""
+    module = importlib.import_module(f"course.{exercise}")
+    if getattr(module, "ASSIGNMENT", None) != exercise:
+        raise ValueError(f"course/{exercise}.py must set ASSIGNMENT = {exercise!r}")
+    nb = fix_cell_ids(module.build(), exercise)
+    nbformat.validate(nb)
+    return nb
+
+
+def write_source(exercise: str, out_dir: Path) -> Path:
+    """Build one exercise into ``out_dir/<id>/<id>.ipynb`` and return the path."""
+    nb = build_notebook(exercise)
+    path = out_dir / exercise / f"{exercise}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = nbformat.writes(nb) + "\n"
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def build_all(out_dir: Path, exercises: list[str] | None = None) -> list[Path]:
+    """Build the given exercises (default: every one with an authoring module)."""
+    return [write_source(e, out_dir) for e in (exercises or available_exercises())]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course.build", description=__doc__)
+    parser.add_argument("exercises", nargs="*", help="exercise ids (default: all)")
+    parser.add_argument("--out", type=Path, default=ROOT / "source", help="output directory")
+    args = parser.parse_args(argv)
+    known = available_exercises()
+    unknown = [e for e in args.exercises if e not in known]
+    if unknown:
+        print(f"error: unknown exercise {unknown[0]!r}; known: {', '.join(known)}", file=sys.stderr)
+        return 2
+    for path in build_all(args.out, args.exercises or None):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""``autograde``: grade the exercise notebooks and report (see docs/autograder.md).
+
+Exit codes: 0 every exercise passed, 1 at least one did not, 2 bad usage (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from autograder import _imports, report  # noqa: F401  (_imports first: fast start-up)
+from autograder.grade import UsageError, find_targets, grade_all
+from autograder.limits import from_env
+
+DEFAULT_OUTPUT = Path("grader-output")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+        raise UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="autograde", description="Grade LSTM Lab exercise notebooks.")
+    p.add_argument("path", nargs="?", default="assignments",
+                   help="a notebook, an exercise folder, a folder of exercises, or a student "
+                        "repository (default: assignments)")
+    p.add_argument("--exercise", metavar="ID", help="grade only this exercise")
+    p.add_argument("--json", metavar="FILE", type=Path,
+                   help=f"results JSON (default: {DEFAULT_OUTPUT}/results.json)")
+    p.add_argument("--feedback", metavar="DIR", type=Path,
+                   help=f"feedback HTML folder (default: {DEFAULT_OUTPUT}/feedback)")
+    p.add_argument("--github", action="store_true",
+                   help="also write $GITHUB_STEP_SUMMARY and ::error annotations")
+    p.add_argument("--merge", metavar="FILE", nargs="+", type=Path,
+                   help="do not grade: merge these results JSON files and report them")
+    p.add_argument("--jobs", type=int, metavar="N", help="exercises graded at the same time")
+    return p
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    ignore = path.parent / ".gitignore"
+    if path.parent.name == DEFAULT_OUTPUT.name and not ignore.exists():
+        ignore.write_text("*\n", encoding="utf-8")
+
+
+def _load_results(paths: list[Path]) -> dict:
+    docs = []
+    for path in paths:
+        try:
+            docs.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"{path}: cannot read results ({exc.__class__.__name__})") from None
+        if not isinstance(docs[-1], dict) or "extra_data" not in docs[-1]:
+            raise UsageError(f"{path}: not an autograde results file")
+    return report.merge(docs)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """The command without the exit: returns the exit code."""
+    args = _parser().parse_args(argv)
+    limits = from_env()
+    if args.jobs is not None:
+        if args.jobs < 1:
+            raise UsageError("--jobs must be at least 1")
+        limits = limits.with_overrides(jobs=args.jobs)
+    json_path = args.json or DEFAULT_OUTPUT / "results.json"
+    if args.merge:
+        if args.exercise or (argv and args.path != "assignments"):
+            raise UsageError("--merge takes result files, not a PATH or --exercise")
+        doc = _load_results(args.merge)
+    else:
+        targets = find_targets(Path(args.path), args.exercise)
+        results = grade_all(targets, limits)
+        feedback_dir = args.feedback or DEFAULT_OUTPUT / "feedback"
+        for result in results:
+            _write(feedback_dir / f"{result.exercise}.html", report.feedback_html(result))
+        doc = report.results_json(results)
+    _write(json_path, json.dumps(doc, indent=1) + "\n")
+    print(report.table(doc))
+    if args.github:
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            with open(summary, "a", encoding="utf-8") as fh:
+                fh.write(report.markdown(doc) + "\n")
+        for line in report.annotations(doc):
+            print(line)
+    return 0 if report.all_passed(doc) else 1
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point ``autograde``."""
+    try:
+        code = run(sys.argv[1:] if argv is None else argv)
+    except UsageError as exc:
+        sys.stderr.write(f"autograde: {exc}\n")
+        code = 2
+    except KeyboardInterrupt:
+        sys.stderr.write("autograde: interrupted\n")
+        code = 130
+    sys.stdout.flush()
+    raise SystemExit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""Find the notebooks to grade and grade them: assemble, execute, judge.
+
+``PATH`` may be a notebook, an exercise folder, a folder of exercise folders (``assignments/``,
+``source/``), or a student repository (which has an ``assignments/`` folder). The course root
+is the nearest folder at or above ``PATH`` that has ``source/`` or ``release/``: the trusted
+notebooks come from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder import judge
+from autograder.assemble import NotebookError, assemble, load_notebook
+from autograder.judge import NOT_ATTEMPTED, ExerciseResult
+from autograder.limits import Limits
+from autograder.runner import execute_async
+
+HIDDEN_LATER = "hidden tests were not available here: they run at instructor grading"
+
+
+class UsageError(ValueError):
+    """Bad command-line input (reported in one line, exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One exercise to grade: where the student's notebook is and what to trust."""
+
+    exercise: str
+    notebook: Path
+    trusted: Path | None
+    release: Path | None
+    hidden_tests: bool
+
+
+def course_root(path: Path) -> Path | None:
+    """Nearest folder at or above ``path`` holding ``source/`` or ``release/``."""
+    here = path.resolve()
+    if here.is_file():
+        here = here.parent
+    for folder in (here, *here.parents):
+        if (folder / "source").is_dir() or (folder / "release").is_dir():
+            return folder
+    return None
+
+
+def known_exercises(root: Path) -> list[str]:
+    """Exercise ids that have a notebook in ``source/`` or ``release/``."""
+    ids = set()
+    for sub in ("source", "release"):
+        base = root / sub
+        if base.is_dir():
+            ids.update(d.name for d in base.iterdir() if (d / f"{d.name}.ipynb").is_file())
+    return sorted(ids)
+
+
+def _target(root: Path, exercise: str, notebook: Path) -> Target:
+    source = root / "source" / exercise / f"{exercise}.ipynb"
+    release = root / "release" / exercise / f"{exercise}.ipynb"
+    if source.is_file():
+        return Target(exercise, notebook, source, release if release.is_file() else None, True)
+    return Target(exercise, notebook, release if release.is_file() else None, None, False)
+
+
+def find_targets(path: Path, exercise: str | None = None) -> list[Target]:
+    """Targets under ``path`` (see the module docstring); UsageError on bad input."""
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or folder")
+    if path.is_dir() and (path / "assignments").is_dir() and not (
+            path / f"{path.name}.ipynb").is_file():
+        path = path / "assignments"
+    root = course_root(path)
+    if root is None:
+        raise UsageError(f"{path}: no course here (no source/ or release/ folder at or above it)")
+    known = known_exercises(root)
+    if exercise is not None and exercise not in known:
+        raise UsageError(f"unknown exercise {exercise!r}; known: {', '.join(known) or 'none'}")
+    if path.is_file():
+        if path.suffix != ".ipynb":
+            raise UsageError(f"{path}: not a notebook (.ipynb)")
+        ex = path.stem
+        if ex not in known:
+            raise UsageError(f"{path}: {ex!r} is not an exercise of this course")
+        targets = [_target(root, ex, path)]
+    elif (path / f"{path.name}.ipynb").exists() or path.name in known:
+        targets = [_target(root, path.name, path / f"{path.name}.ipynb")]
+    else:
+        targets = [_target(root, ex, path / ex / f"{ex}.ipynb") for ex in known]
+    if exercise is not None:
+        targets = [t for t in targets if t.exercise == exercise]
+        if not targets:
+            raise UsageError(f"exercise {exercise!r} is not under {path}")
+    if not targets:
+        raise UsageError(f"{path}: no exercise notebooks found")
+    return targets
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+async def grade_target(target: Target, limits: Limits,
+                       check_packages: tuple[str, ...] = judge.DEFAULT_CHECK_PACKAGES,
+                       ) -> ExerciseResult:
+    """Grade one exercise; never raises for anything the student's notebook does."""
+    start = time.monotonic()
+    result = ExerciseResult(target.exercise, _shown(target.notebook), "error")
+    trusted = None
+    try:
+        if target.trusted is None:
+            raise NotebookError(f"no source or release notebook for {target.exercise}")
+        trusted = load_notebook(target.trusted)
+        release = load_notebook(target.release) if target.release else None
+        student = load_notebook(target.notebook)
+    except NotebookError as exc:
+        result.message = str(exc)
+        if trusted is not None:  # every test cell fails, with the reason
+            shell = assemble(trusted, trusted, hidden_tests=target.hidden_tests)
+            result.tests = [judge.TestResult(r.grade_id or "", r.points, False, str(exc))
+                            for _, r in shell.test_cells()]
+        result.seconds = time.monotonic() - start
+        return result
+    assembled = assemble(student, trusted, release, hidden_tests=target.hidden_tests)
+    result.assembled, result.repairs = assembled, list(assembled.repairs)
+    if not target.hidden_tests:
+        result.notes.append(HIDDEN_LATER)
+    locked = [c.source for c, r in zip(assembled.nb.cells, assembled.roles, strict=True)
+              if r.kind in ("locked", "test")]
+    modules = judge.check_modules(locked, check_packages)
+    errors = judge.load_check_modules(modules)
+    if errors:
+        result.message = errors[0]
+        result.seconds = time.monotonic() - start
+        return result
+    execution = await execute_async(assembled.nb, target.notebook.parent, limits)
+    result.executed = execution.nb
+    allowed = any(getattr(_module(m), "REFERENCE_ALLOWED", False) for m in modules)
+    result.tests, notes = judge.judge_execution(assembled, execution, limits.cell_timeout,
+                                                forbidden_allowed=allowed)
+    result.notes.extend(notes)
+    attempted = any(r.attempted for r in assembled.roles if r.kind == "answer")
+    failure = result.first_failure()
+    if execution.status != "ok":
+        result.status, result.message = "failed", execution.message
+    elif not attempted and failure is not None:
+        result.status, result.message = "not attempted", NOT_ATTEMPTED
+    elif failure is not None:
+        result.status = "failed"
+        result.message = f"{failure.grade_id}: {failure.message}"
+    elif not result.tests:
+        result.status, result.message = "failed", "no autograded test cells were found"
+    else:
+        result.status = "passed"
+    if not attempted:
+        for test in result.tests:
+            if not test.passed:
+                test.message = NOT_ATTEMPTED
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _module(name: str) -> object:
+    import sys
+
+    return sys.modules.get(name)
+
+
+async def grade_all_async(targets: list[Target], limits: Limits,
+                          check_packages: tuple[str, ...] = judge.DEFAULT_CHECK_PACKAGES,
+                          ) -> list[ExerciseResult]:
+    gate = asyncio.Semaphore(max(1, limits.jobs))
+
+    async def one(target: Target) -> ExerciseResult:
+        async with gate:
+            return await grade_target(target, limits, check_packages)
+
+    return list(await asyncio.gather(*(one(t) for t in targets)))
+
+
+def grade_all(targets: list[Target], limits: Limits | None = None,
+              check_packages: tuple[str, ...] = judge.DEFAULT_CHECK_PACKAGES,
+              ) -> list[ExerciseResult]:
+    """Grade every target (up to ``limits.jobs`` at a time), results in target order."""
+    return asyncio.run(grade_all_async(targets, limits or Limits(), check_packages))

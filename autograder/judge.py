@@ -1,0 +1,262 @@
+"""Turn an executed notebook into verdicts, trusting nothing that ran in the kernel.
+
+A test cell passes only if it ran without error AND every ``check_*`` call in its trusted
+source (found with :mod:`ast`) produced a probe record in that cell's outputs that passes when
+judged again here, in the grader's own process (:func:`autograder.checks.base.judge_record`).
+Records in other cells are ignored. Student-written cells that use ``lstm_reference`` or
+``autograder`` are flagged: the tests after them cannot count.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import io
+import re
+import tokenize
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from nbformat.notebooknode import NotebookNode
+
+from autograder import diagnose
+from autograder.assemble import Assembled
+from autograder.probe import ProbeFormatError, parse_record, records_from_outputs
+from autograder.runner import SKIPPED_KEY, TIMEOUT_ENAME, Execution
+
+NOT_ATTEMPTED = "not attempted yet"
+FORBIDDEN = ("lstm_reference", "autograder")
+DEFAULT_CHECK_PACKAGES = ("autograder.checks",)
+
+
+@dataclass
+class TestResult:
+    """The verdict on one autograded test cell."""
+
+    grade_id: str
+    max_points: float
+    passed: bool
+    message: str = ""
+    #: the likely bug, when a failing check's outputs match a known-bug variant
+    hint: str = ""
+    #: number of probe records that were judged here
+    records: int = 0
+
+    @property
+    def points(self) -> float:
+        return self.max_points if self.passed else 0.0
+
+
+@dataclass
+class ExerciseResult:
+    """Everything the reports need about one exercise."""
+
+    exercise: str
+    notebook: str
+    status: str  # "passed", "failed", "not attempted", "error"
+    message: str = ""
+    seconds: float = 0.0
+    tests: list[TestResult] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: the executed, graded notebook (hidden tests included: never shown as is)
+    executed: NotebookNode | None = None
+    assembled: Assembled | None = None
+
+    @property
+    def points(self) -> float:
+        return sum(t.points for t in self.tests)
+
+    @property
+    def max_points(self) -> float:
+        return sum(t.max_points for t in self.tests)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    def first_failure(self) -> TestResult | None:
+        return next((t for t in self.tests if not t.passed), None)
+
+
+# --------------------------------------------------------------------------- trusted source
+
+
+def check_calls(source: str) -> list[str]:
+    """Names of the ``check_*`` functions called in a (trusted) test cell, in order."""
+    try:
+        tree = ast.parse(_strip_magics(source))
+    except SyntaxError:
+        return re.findall(r"\b(check_\w+)\s*\(", source)
+    calls: list[tuple[int, int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else (
+                func.attr if isinstance(func, ast.Attribute) else "")
+            if name.startswith("check_"):
+                calls.append((node.lineno, node.col_offset, name))
+    return [name for _, _, name in sorted(calls)]
+
+
+def _strip_magics(source: str) -> str:
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+
+
+def check_modules(sources: Iterable[str], packages: tuple[str, ...]) -> list[str]:
+    """Modules under ``packages`` that trusted cells import (they define the checks)."""
+    found: list[str] = []
+    for source in sources:
+        try:
+            tree = ast.parse(_strip_magics(source))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            for name in names:
+                if any(name == p or name.startswith(p + ".") for p in packages):
+                    found.append(name)
+    return list(dict.fromkeys(found))
+
+
+def load_check_modules(names: Iterable[str]) -> list[str]:
+    """Import the check modules in the grader process; returns error messages."""
+    errors = []
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # a real missing dependency, not "X.y is a function"
+                errors.append(f"the grader could not import {name}: {exc}")
+        except Exception as exc:
+            errors.append(f"the grader could not import {name}: {exc}")
+    return errors
+
+
+def check_names(call: str) -> set[str]:
+    """Registry names a ``check_*`` function may report under.
+
+    Check modules register ``"<module>.<name>"`` for ``check_<name>`` (e.g. ``ex1.sigmoid``
+    for ``check_sigmoid``); a bare ``"<name>"`` is accepted too.
+    """
+    from autograder.checks.base import REGISTRY
+
+    base = call[len("check_"):] if call.startswith("check_") else call
+    return {name for name in REGISTRY if name == base or name.endswith("." + base)} or {base}
+
+
+# --------------------------------------------------------------------------- student source
+
+
+def uses_forbidden(source: str, forbidden: tuple[str, ...] = FORBIDDEN) -> str | None:
+    """The forbidden module a student cell names (as code or in a string), else None."""
+    words = set()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.NAME:
+                words.add(tok.string)
+            elif tok.type == tokenize.STRING:
+                words.update(re.findall(r"[A-Za-z_]\w*", tok.string))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        text = "\n".join(line.split("#", 1)[0] for line in source.splitlines())
+        words.update(re.findall(r"[A-Za-z_]\w*", text))
+    return next((name for name in forbidden if name in words), None)
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+def _error(cell: NotebookNode) -> tuple[str, str] | None:
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            return str(out.get("ename", "")), str(out.get("evalue", ""))
+    return None
+
+
+def judge_test_cell(cell: NotebookNode, trusted_source: str, cell_timeout: float,
+                    ) -> TestResult:
+    """Verdict for one executed test cell (grade_id and points filled in by the caller)."""
+    from autograder.checks.base import judge_record
+
+    result = TestResult(grade_id="", max_points=0.0, passed=False)
+    skipped = cell.get("metadata", {}).get(SKIPPED_KEY)
+    if skipped:
+        result.message = str(skipped)
+        return result
+    expected = [check_names(c) for c in check_calls(trusted_source)]
+    allowed = set().union(*expected) if expected else set()
+    failures: list[str] = []
+    seen: set[str] = set()
+    for raw in records_from_outputs(cell.get("outputs", [])):
+        try:
+            record = parse_record(raw)
+        except ProbeFormatError as exc:
+            failures.append(f"a check's record could not be read ({exc})")
+            continue
+        result.records += 1
+        if record.check not in allowed:
+            failures.append(f"unexpected record for check {record.check!r} in this cell")
+            continue
+        seen.add(record.check)
+        verdict = judge_record(record)
+        if not verdict.ok:
+            failures.append(verdict.message or f"{record.check} failed")
+            if not result.hint and "likely bug" not in verdict.message:
+                result.hint = diagnose.likely_bug(record) or ""
+    error = _error(cell)
+    missing = [sorted(names)[0] for names in expected if not names & seen]
+    if error is not None:
+        ename, evalue = error
+        if ename == "NotImplementedError":
+            result.message = NOT_ATTEMPTED
+        elif failures:
+            result.message = failures[0]
+        elif ename in (TIMEOUT_ENAME, "KeyboardInterrupt"):
+            result.message = f"timed out: the cell took longer than {cell_timeout:g} s"
+        elif ename == "AssertionError" and evalue:
+            result.message = evalue
+        else:
+            result.message = f"{ename}: {evalue}" if evalue else ename
+        return result
+    if failures:
+        result.message = failures[0]
+        return result
+    if missing:
+        result.message = (f"check {missing[0]!r} reported no result: the test cell did not "
+                          "run its checks normally")
+        return result
+    result.passed = True
+    return result
+
+
+def judge_execution(assembled: Assembled, execution: Execution, cell_timeout: float,
+                    forbidden_allowed: bool = False) -> tuple[list[TestResult], list[str]]:
+    """Verdicts for every test cell, and notes (flagged cells) for the report."""
+    notes: list[str] = []
+    flagged_at: int | None = None
+    if not forbidden_allowed:
+        for i, role in enumerate(assembled.roles):
+            cell = assembled.nb.cells[i]
+            if role.kind in ("answer", "extra") and cell.cell_type == "code":
+                name = uses_forbidden(cell.source)
+                if name is not None:
+                    where = (f"answer cell {role.grade_id!r}" if role.kind == "answer"
+                             else f"a cell of your own (after {role.after_answer!r})")
+                    notes.append(f"{where} uses `{name}`: implement it yourself; tests after "
+                                 "it do not count")
+                    flagged_at = i
+                    break
+    tests = []
+    for i, role in assembled.test_cells():
+        result = judge_test_cell(execution.nb.cells[i], role.trusted_source, cell_timeout)
+        result.grade_id, result.max_points = role.grade_id or f"cell {i}", role.points
+        if flagged_at is not None and i > flagged_at and result.passed:
+            result.passed = False
+            result.message = notes[0]
+        tests.append(result)
+    return tests, notes

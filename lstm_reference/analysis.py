@@ -10,7 +10,6 @@ value per step, aligned with the state *after* reading the input of that step.
   Recurrent Networks").
 * :func:`saturation` gives the fraction of time a gate is left-saturated (< 0.1, almost
   closed) or right-saturated (> 0.9, almost open), per unit — the statistic of that paper.
-* :func:`inside_quotes`, :func:`bracket_depth`, :func:`column_position` turn a text into signals.
 * :func:`gradient_flow` measures how much gradient from the last step reaches each earlier step.
 """
 
@@ -19,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from lstm_reference.init import Params
-from lstm_reference.lstm import lstm_forward
+from lstm_reference.lstm import lstm_step_forward
 
 RECORDED = ("f", "i", "o", "C_tilde", "C", "h")
 
@@ -28,19 +27,19 @@ def record_lstm(X: np.ndarray, h0: np.ndarray, C0: np.ndarray, p: Params) -> dic
     """Run the LSTM over X (T, D, B) from (h0, C0) (H, B) and keep everything it computed.
 
     Returns a dict with ``f, i, o, C_tilde, C, h``, each (T, H, B): the gates and candidate of
-    every step, the cell state and hidden state after every step.
+    every step, the cell state and hidden state after every step. Uses the readable one-step
+    function, whose cache holds the gates.
     """
-    hs, _, cache = lstm_forward(X, h0, C0, p)
-    T, H, B = hs.shape
-    gates = cache.gates.reshape(T, 4, H, B)  # fused rows [o, f, i, C̃]
-    return {
-        "f": gates[:, 1].copy(),
-        "i": gates[:, 2].copy(),
-        "o": gates[:, 0].copy(),
-        "C_tilde": gates[:, 3].copy(),
-        "C": cache.Cs[1:].copy(),
-        "h": hs.copy(),
-    }
+    T, _, B = X.shape
+    H = h0.shape[0]
+    out = {k: np.empty((T, H, B), dtype=np.result_type(X, h0, p["Wf"])) for k in RECORDED}
+    h, C = h0, C0
+    for t in range(T):
+        h, C, cache = lstm_step_forward(X[t], h, C, p)
+        _, _, f, i, C_tilde, o, _, _ = cache
+        for key, value in zip(RECORDED, (f, i, o, C_tilde, C, h), strict=True):
+            out[key][t] = value
+    return out
 
 
 def _as_steps_by_units(acts: np.ndarray) -> np.ndarray:
@@ -95,48 +94,6 @@ def saturation(
     return (G < low).mean(axis=0), (G > high).mean(axis=0)
 
 
-# --------------------------------------------------------------------------- text signals
-
-
-def inside_quotes(text: str, quote: str = '"') -> np.ndarray:
-    """1.0 while inside a quotation, else 0.0, per character (T,).
-
-    The opening quote itself counts as inside (the model has just read it), the closing one
-    as outside.
-    """
-    out = np.zeros(len(text))
-    inside = False
-    for t, ch in enumerate(text):
-        if ch == quote:
-            inside = not inside
-        out[t] = inside
-    return out
-
-
-def bracket_depth(text: str, pairs: str = "()") -> np.ndarray:
-    """Nesting depth after reading each character (T,); unmatched closers stop at 0."""
-    opener, closer = pairs[0], pairs[1]
-    out = np.zeros(len(text))
-    depth = 0
-    for t, ch in enumerate(text):
-        if ch == opener:
-            depth += 1
-        elif ch == closer:
-            depth = max(depth - 1, 0)
-        out[t] = depth
-    return out
-
-
-def column_position(text: str) -> np.ndarray:
-    """Characters read since the last newline (T,): 0 right after a newline."""
-    out = np.zeros(len(text))
-    col = 0
-    for t, ch in enumerate(text):
-        col = 0 if ch == "\n" else col + 1
-        out[t] = col
-    return out
-
-
 # --------------------------------------------------------------------------- gradient flow
 
 
@@ -148,12 +105,12 @@ def gradient_flow(cell: str, p: Params, X: np.ndarray) -> np.ndarray:
     ∂L/∂x_t, averaged over the batch. A vanilla RNN's curve falls off exponentially going
     back in time; the LSTM's cell state carries gradient much further.
     """
-    from lstm_reference.cells import get_cell, zero_state
+    from lstm_reference.model import get_cell_spec, initial_state
 
-    spec = get_cell(cell)
+    spec = get_cell_spec(cell)
     B = X.shape[2]
     H = next(v for k, v in p.items() if k.startswith("b") and k != "by").shape[0]
-    state = zero_state(spec, H, B, X.dtype)
+    state = initial_state(spec, H, B, X.dtype)
     hs, _, cache = spec.forward(X, state, p)
     dhs = np.zeros_like(hs)
     dhs[-1] = 1.0

@@ -217,15 +217,14 @@ def train_classifier(
 # --------------------------------------------------------------------------- built-in corpus
 
 
-def language_accuracy(
+def language_scores(
     p: Params, vocab: Vocab, text: str, cell: str | CellLike = "lstm"
-) -> dict[str, float]:
-    """How often the model's most likely language after "speak fluent " is the right one.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Log-probability of every candidate language at every "speak fluent " in ``text``.
 
-    Runs the model over ``text`` (stories of :func:`~lstm_reference.data.corpus.colah_corpus`),
-    and at every position right after "speak fluent " scores each of the K languages by the
-    log-probability of its word and the closing "." given the context. Returns ``accuracy``,
-    ``chance`` (1/K: a model that ignores the country) and ``n`` (positions scored).
+    Runs the model over the whole text from the zero state (carrying the state from story to
+    story) and, at each position right after "speak fluent ", scores each of the K languages
+    by log p(word + "." | everything before). Returns scores (N, K) and the true ids (N,).
     """
     spec = get_cell_spec(cell)
     positions = language_positions(text)
@@ -258,9 +257,20 @@ def language_accuracy(
     targets = np.tile(word_ids, (1, N))
     picked = np.take_along_axis(logp, targets[:, None, :], axis=1)[:, 0, :]  # (L, N·K)
     scores = (picked * np.tile(mask, (1, N))).sum(axis=0).reshape(N, K)
-    truth = np.array([lang for _, lang in positions])
+    return scores, np.array([lang for _, lang in positions], dtype=np.int64)
+
+
+def language_accuracy(
+    p: Params, vocab: Vocab, text: str, cell: str | CellLike = "lstm"
+) -> dict[str, float]:
+    """How often the most likely language after "speak fluent " is the story's language.
+
+    ``text`` is made of stories of :func:`~lstm_reference.data.corpus.colah_corpus`. Returns
+    ``accuracy``, ``chance`` (1/K: what a model that ignores the country gets) and ``n``.
+    """
+    scores, truth = language_scores(p, vocab, text, cell)
     return {
         "accuracy": float(np.mean(np.argmax(scores, axis=1) == truth)),
-        "chance": 1.0 / K,
-        "n": float(N),
+        "chance": 1.0 / len(LANGUAGES),
+        "n": float(len(truth)),
     }

@@ -88,7 +88,7 @@ def _fill(template: str, rng: np.random.Generator) -> str:
 
 
 def story(
-    country_id: int, rng: np.random.Generator, min_fillers: int = 2, max_fillers: int = 4
+    country_id: int, rng: np.random.Generator, min_fillers: int = 1, max_fillers: int = 3
 ) -> str:
     """One story for ``PAIRS[country_id]``, ending with a newline."""
     country, language = PAIRS[country_id]
@@ -101,8 +101,8 @@ def story(
 def colah_corpus(
     n_stories: int = 600,
     seed: int = 0,
-    min_fillers: int = 2,
-    max_fillers: int = 4,
+    min_fillers: int = 1,
+    max_fillers: int = 3,
 ) -> str:
     """``n_stories`` stories, countries drawn uniformly; the same seed gives the same text."""
     if n_stories <= 0:

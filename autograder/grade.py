@@ -107,8 +107,7 @@ def _shown(path: Path) -> str:
 
 
 async def grade_target(target: Target, limits: Limits,
-                       check_packages: tuple[str, ...] = judge.DEFAULT_CHECK_PACKAGES,
-                       ) -> ExerciseResult:
+                       check_packages: tuple[str, ...] | None = None) -> ExerciseResult:
     """Grade one exercise; never raises for anything the student's notebook does."""
     start = time.monotonic()
     result = ExerciseResult(target.exercise, _shown(target.notebook), "error")
@@ -123,7 +122,7 @@ async def grade_target(target: Target, limits: Limits,
         result.message = str(exc)
         if trusted is not None:  # every test cell fails, with the reason
             shell = assemble(trusted, trusted, hidden_tests=target.hidden_tests)
-            result.tests = [judge.TestResult(r.grade_id or "", r.points, False, str(exc))
+            result.tests = [judge.CellResult(r.grade_id or "", r.points, False, str(exc))
                             for _, r in shell.test_cells()]
         result.seconds = time.monotonic() - start
         return result
@@ -133,7 +132,7 @@ async def grade_target(target: Target, limits: Limits,
         result.notes.append(HIDDEN_LATER)
     locked = [c.source for c, r in zip(assembled.nb.cells, assembled.roles, strict=True)
               if r.kind in ("locked", "test")]
-    modules = judge.check_modules(locked, check_packages)
+    modules = judge.check_modules(locked, check_packages or judge.check_packages())
     errors = judge.load_check_modules(modules)
     if errors:
         result.message = errors[0]
@@ -173,7 +172,7 @@ def _module(name: str) -> object:
 
 
 async def grade_all_async(targets: list[Target], limits: Limits,
-                          check_packages: tuple[str, ...] = judge.DEFAULT_CHECK_PACKAGES,
+                          check_packages: tuple[str, ...] | None = None,
                           ) -> list[ExerciseResult]:
     gate = asyncio.Semaphore(max(1, limits.jobs))
 
@@ -185,7 +184,6 @@ async def grade_all_async(targets: list[Target], limits: Limits,
 
 
 def grade_all(targets: list[Target], limits: Limits | None = None,
-              check_packages: tuple[str, ...] = judge.DEFAULT_CHECK_PACKAGES,
-              ) -> list[ExerciseResult]:
+              check_packages: tuple[str, ...] | None = None) -> list[ExerciseResult]:
     """Grade every target (up to ``limits.jobs`` at a time), results in target order."""
     return asyncio.run(grade_all_async(targets, limits or Limits(), check_packages))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import importlib
 import io
+import os
 import re
 import tokenize
 from collections.abc import Iterable
@@ -27,10 +28,18 @@ from autograder.runner import SKIPPED_KEY, TIMEOUT_ENAME, Execution
 NOT_ATTEMPTED = "not attempted yet"
 FORBIDDEN = ("lstm_reference", "autograder")
 DEFAULT_CHECK_PACKAGES = ("autograder.checks",)
+#: comma-separated extra packages whose modules may define checks (e.g. a test course's)
+CHECK_PACKAGES_ENV = "AUTOGRADE_CHECK_PACKAGES"
+
+
+def check_packages() -> tuple[str, ...]:
+    """Packages whose modules, when a trusted cell imports them, are loaded to judge records."""
+    extra = [p.strip() for p in os.environ.get(CHECK_PACKAGES_ENV, "").split(",") if p.strip()]
+    return tuple(dict.fromkeys([*DEFAULT_CHECK_PACKAGES, *extra]))
 
 
 @dataclass
-class TestResult:
+class CellResult:
     """The verdict on one autograded test cell."""
 
     grade_id: str
@@ -56,7 +65,7 @@ class ExerciseResult:
     status: str  # "passed", "failed", "not attempted", "error"
     message: str = ""
     seconds: float = 0.0
-    tests: list[TestResult] = field(default_factory=list)
+    tests: list[CellResult] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     #: the executed, graded notebook (hidden tests included: never shown as is)
@@ -75,7 +84,7 @@ class ExerciseResult:
     def passed(self) -> bool:
         return self.status == "passed"
 
-    def first_failure(self) -> TestResult | None:
+    def first_failure(self) -> CellResult | None:
         return next((t for t in self.tests if not t.passed), None)
 
 
@@ -100,8 +109,19 @@ def check_calls(source: str) -> list[str]:
 
 
 def _strip_magics(source: str) -> str:
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
+    """IPython syntax made parseable: ``%time f()`` -> ``f()``; cell magics and shell dropped."""
+    out = []
+    for line in source.splitlines():
+        stripped = line.lstrip()
+        indent = line[: len(line) - len(stripped)]
+        if stripped.startswith(("%%", "!")):
+            out.append("")
+        elif stripped.startswith("%"):
+            parts = stripped.split(None, 1)
+            out.append(indent + (parts[1] if len(parts) > 1 else ""))
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def check_modules(sources: Iterable[str], packages: tuple[str, ...]) -> list[str]:
@@ -179,11 +199,11 @@ def _error(cell: NotebookNode) -> tuple[str, str] | None:
 
 
 def judge_test_cell(cell: NotebookNode, trusted_source: str, cell_timeout: float,
-                    ) -> TestResult:
+                    ) -> CellResult:
     """Verdict for one executed test cell (grade_id and points filled in by the caller)."""
     from autograder.checks.base import judge_record
 
-    result = TestResult(grade_id="", max_points=0.0, passed=False)
+    result = CellResult(grade_id="", max_points=0.0, passed=False)
     skipped = cell.get("metadata", {}).get(SKIPPED_KEY)
     if skipped:
         result.message = str(skipped)
@@ -235,7 +255,7 @@ def judge_test_cell(cell: NotebookNode, trusted_source: str, cell_timeout: float
 
 
 def judge_execution(assembled: Assembled, execution: Execution, cell_timeout: float,
-                    forbidden_allowed: bool = False) -> tuple[list[TestResult], list[str]]:
+                    forbidden_allowed: bool = False) -> tuple[list[CellResult], list[str]]:
     """Verdicts for every test cell, and notes (flagged cells) for the report."""
     notes: list[str] = []
     flagged_at: int | None = None

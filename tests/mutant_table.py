@@ -1,0 +1,27 @@
+"""Shared by the course round-trip tests: run solution, released notebook and mutants through
+nbgrader in one batch and summarise which test cells caught each mutant."""
+
+from __future__ import annotations
+
+from course_harness import RoundTrip, filled_release, released_notebook, run_round_trip
+
+Edit = tuple[str, str, str]
+
+
+def run_mutants(assignment_id: str, mutants: dict[str, list[Edit]]) -> RoundTrip:
+    """One generate + autograde batch: 'solution', 'released' and one student per mutant."""
+    submissions = {"solution": filled_release(assignment_id),
+                   "released": released_notebook(assignment_id)}
+    for name, edits in mutants.items():
+        submissions[f"mutant-{name.replace('_', '-')}"] = filled_release(assignment_id, edits)
+    return run_round_trip(assignment_id, submissions, probe=True)
+
+
+def table(trip: RoundTrip, mutants: dict[str, list[Edit]]) -> str:
+    """Markdown rows: mutant | score | test cells that lost points."""
+    rows = ["| mutant | score | caught by (test cells that lost points) |", "|---|---|---|"]
+    for name in mutants:
+        student = f"mutant-{name.replace('_', '-')}"
+        got, total = trip.total(student)
+        rows.append(f"| `{name}` | {got:g} / {total:g} | {', '.join(trip.lost(student))} |")
+    return "\n".join(rows)

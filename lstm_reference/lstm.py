@@ -91,6 +91,12 @@ def lstm_step_backward(
 
 
 # --------------------------------------------------------------------------- whole sequence
+#
+# Layout of the fast path. Inside lstm_forward / lstm_backward every array that takes part in a
+# matmul over all T·B columns is stored "time inside": (rows, T, B), so that viewed as
+# (rows, T·B) it is an ordinary matrix and the hoisted products (input projection, dW, dX) are
+# single BLAS calls without a copy. Step t is then the (rows, B) slice [:, t], a strided but
+# BLAS-compatible matrix. C and tanh(C), which only meet elementwise operations, stay (T, H, B).
 
 # Internal fused row order: [o, f, i, C̃], so the three sigmoid gates are one contiguous block
 # and the three gates driven by dC are another.
@@ -98,11 +104,11 @@ _FUSED = ("o", "f", "i", "C")
 
 
 class LSTMCache(NamedTuple):
-    X: np.ndarray  # (T, D, B) inputs
-    hs: np.ndarray  # (T + 1, H, B) h_0 … h_T
+    X: np.ndarray  # (D, T·B) inputs, column t·B + b is x_t[:, b]
+    hs: np.ndarray  # (H, T + 1, B) h_0 … h_T
     Cs: np.ndarray  # (T + 1, H, B) C_0 … C_T
-    gates: np.ndarray  # (T, 4H, B) activated gates, rows [o, f, i, C̃]
-    tanh_C: np.ndarray  # (T, H, B)
+    gates: np.ndarray  # (4H, T, B) activated gates, rows [o, f, i, C̃]
+    tanh_cell: np.ndarray  # (T, H, B) tanh(C_1) … tanh(C_T)
     Wh: np.ndarray  # (4H, H)
     Wx: np.ndarray  # (4H, D)
 
@@ -116,15 +122,32 @@ def fuse_lstm_params(p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def seq_matmul(W: np.ndarray, Z: np.ndarray) -> np.ndarray:
-    """W (M, K) applied to every step of Z (T, K, B) as one matmul -> (T, M, B)."""
-    T, K, B = Z.shape
-    flat = Z.transpose(1, 0, 2).reshape(K, T * B)
-    return np.ascontiguousarray((W @ flat).reshape(W.shape[0], T, B).transpose(1, 0, 2))
+    """W (M, K) applied to every step of Z (T, K, B) -> (T, M, B), contiguous."""
+    # One (M, K)·(K, B) product per step straight into the result: no transposed copies.
+    T, _, B = Z.shape
+    out = np.empty((T, W.shape[0], B), np.result_type(W, Z))
+    return np.matmul(W, Z, out=out)
 
 
 def seq_outer(dZ: np.ndarray, A: np.ndarray) -> np.ndarray:
     """Σ_t dZ[t] · A[t]ᵀ as one matmul: dZ (T, M, B), A (T, K, B) -> (M, K)."""
-    return np.tensordot(dZ, A, axes=([0, 2], [0, 2]))
+    return _time_inside(dZ) @ _time_inside(A).T
+
+
+def _time_inside(Z: np.ndarray) -> np.ndarray:
+    """(T, K, B) -> (K, T·B), column t·B + b = Z[t, :, b] (a copy)."""
+    T, K, B = Z.shape
+    return np.ascontiguousarray(Z.transpose(1, 0, 2)).reshape(K, T * B)
+
+
+def _tanh_into(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out = tanh(z) = 2 / (1 + e^(−2z)) − 1: np.tanh is scalar libm, exp is vectorised."""
+    np.multiply(z, -2.0, out=out)
+    np.exp(out, out=out)  # may overflow to inf for z ≪ 0, which correctly gives −1
+    out += 1.0
+    np.divide(2.0, out, out=out)
+    out -= 1.0
+    return out
 
 
 def lstm_forward(
@@ -138,32 +161,45 @@ def lstm_forward(
     T, D, B = X.shape
     H = h0.shape[0]
     dtype = np.result_type(X, h0, p["Wf"])
-    Wh, Wx, b = fuse_lstm_params(p)
-    gates = seq_matmul(Wx, X)  # input projection for all steps at once
-    gates += b
-    hs = np.empty((T + 1, H, B), dtype)
+    Wh, Wx, b = (a.astype(dtype, copy=False) for a in fuse_lstm_params(p))
+    # One exp serves all four gates: σ(a) = 1 / (1 + e^(−a)) and tanh(a) = 2σ(2a) − 1. Scaling
+    # the fused rows by −1 (o, f, i) and −2 (C̃) makes the matmuls produce −a resp. −2a
+    # directly; multiplying by a power of two is exact, so nothing is lost.
+    scale = np.full((4 * H, 1), -1.0, dtype)
+    scale[3 * H :] = -2.0
+    X2 = np.ascontiguousarray(X.transpose(1, 0, 2), dtype=dtype).reshape(D, T * B)
+    gates = np.empty((4 * H, T, B), dtype)
+    G2 = gates.reshape(4 * H, T * B)
+    np.matmul(Wx * scale, X2, out=G2)  # input projection for all steps at once
+    G2 += b * scale
+    Wh_scaled = Wh * scale
+    hs = np.empty((H, T + 1, B), dtype)
     Cs = np.empty((T + 1, H, B), dtype)
     tanh_C = np.empty((T, H, B), dtype)
-    hs[0], Cs[0] = h0, C0
+    hs[:, 0] = h0
+    Cs[0] = C0
+    z = np.empty((4 * H, B), dtype)  # the current step's gates, contiguous
     tmp = np.empty((H, B), dtype)
-    rec = np.empty((4 * H, B), dtype)
-    for t in range(T):
-        z = gates[t]
-        np.matmul(Wh, hs[t], out=rec)
-        z += rec
-        s = z[: 3 * H]  # σ(z) = ½(1 + tanh(z/2)) for o, f, i; tanh for C̃
-        s *= 0.5
-        np.tanh(z, out=z)
-        s += 1.0
-        s *= 0.5
-        o, f, i, g = z[:H], z[H : 2 * H], z[2 * H : 3 * H], z[3 * H :]
-        np.multiply(f, Cs[t], out=Cs[t + 1])
-        np.multiply(i, g, out=tmp)
-        Cs[t + 1] += tmp
-        np.tanh(Cs[t + 1], out=tanh_C[t])
-        np.multiply(o, tanh_C[t], out=hs[t + 1])
-    cache = LSTMCache(X, hs, Cs, gates, tanh_C, Wh, Wx)
-    return hs[1:], (hs[T].copy(), Cs[T].copy()), cache
+    o, f, i, g = z[:H], z[H : 2 * H], z[2 * H : 3 * H], z[3 * H :]
+    with np.errstate(over="ignore"):
+        for t in range(T):
+            np.matmul(Wh_scaled, hs[:, t], out=z)
+            z += gates[:, t]  # z = −a for o, f, i; −2a for C̃
+            np.exp(z, out=z)
+            z += 1.0
+            np.divide(1.0, z, out=z)  # σ(a) for o, f, i; σ(2a) for C̃
+            g *= 2.0
+            g -= 1.0  # tanh(a)
+            gates[:, t] = z
+            C = Cs[t + 1]
+            np.multiply(f, Cs[t], out=C)
+            np.multiply(i, g, out=tmp)
+            C += tmp
+            _tanh_into(C, tanh_C[t])
+            np.multiply(o, tanh_C[t], out=hs[:, t + 1])
+    cache = LSTMCache(X2, hs, Cs, gates, tanh_C, Wh, Wx)
+    h_out = np.ascontiguousarray(hs[:, 1:].transpose(1, 0, 2))
+    return h_out, (h_out[-1].copy(), Cs[T].copy()), cache
 
 
 def lstm_backward(
@@ -178,39 +214,57 @@ def lstm_backward(
     arriving at the final state from later chunks. Returns dX (T, D, B), the gradient of the
     initial state (dh_0, dC_0) and the parameter gradients (same keys as the parameters).
     """
-    X, hs, Cs, gates, tanh_C, Wh, Wx = cache
+    X2, hs, Cs, gates, tanh_C, Wh, Wx = cache
     T, H, B = dhs.shape
-    G = gates.reshape(T, 4, H, B)
-    o, f, i, g = G[:, 0], G[:, 1], G[:, 2], G[:, 3]
-    # Every local derivative that does not depend on the incoming gradient, for all T at once.
-    dC_from_h = o * (1.0 - tanh_C**2)  # ∂C-gradient per unit of dh
-    K = np.empty_like(G)  # dz = [dh, dC, dC, dC] ⊙ K
-    K[:, 0] = tanh_C * o * (1.0 - o)
-    K[:, 1] = Cs[:-1] * f * (1.0 - f)
-    K[:, 2] = g * i * (1.0 - i)
-    K[:, 3] = i * (1.0 - g**2)
-    dZ = np.empty_like(G)
+    D = Wx.shape[1]
+    dtype = gates.dtype
+    dZ = np.empty((4 * H, T, B), dtype)  # gradient w.r.t. the gate pre-activations a
     WhT = np.ascontiguousarray(Wh.T)
-    dh = np.zeros((H, B), dhs.dtype) if dh_T is None else dh_T.astype(dhs.dtype, copy=True)
-    dC = np.zeros((H, B), dhs.dtype) if dC_T is None else dC_T.astype(dhs.dtype, copy=True)
-    tmp = np.empty((H, B), dhs.dtype)
+    dh = np.zeros((H, B), dtype) if dh_T is None else dh_T.astype(dtype, copy=True)
+    dC = np.zeros((H, B), dtype) if dC_T is None else dC_T.astype(dtype, copy=True)
+    s = np.empty((4 * H, B), dtype)  # this step's gates, contiguous
+    u = np.empty((3 * H, B), dtype)
+    dz = np.empty((4 * H, B), dtype)
+    tmp = np.empty((H, B), dtype)
+    o, f, i, g = s[:H], s[H : 2 * H], s[2 * H : 3 * H], s[3 * H :]
+    dz_o, dz_f, dz_i, dz_g = dz[:H], dz[H : 2 * H], dz[2 * H : 3 * H], dz[3 * H :]
     for t in range(T - 1, -1, -1):
+        s[:] = gates[:, t]
+        th = tanh_C[t]
         dh += dhs[t]
-        np.multiply(dh, dC_from_h[t], out=tmp)
+        np.subtract(1.0, s[: 3 * H], out=u)
+        u *= s[: 3 * H]  # σ'(a) = σ(1 − σ) for o, f, i at once
+        # h = o⊙tanh(C): into o, and into C (added to the gradient from step t + 1)
+        np.multiply(dh, th, out=dz_o)
+        dz_o *= u[:H]
+        np.multiply(th, th, out=tmp)
+        np.subtract(1.0, tmp, out=tmp)
+        tmp *= o
+        tmp *= dh
         dC += tmp
-        np.multiply(dh, K[t, 0], out=dZ[t, 0])
-        np.multiply(K[t, 1:], dC, out=dZ[t, 1:])
-        dC *= f[t]
-        np.matmul(WhT, dZ[t].reshape(4 * H, B), out=dh)
-    dZ = dZ.reshape(T, 4 * H, B)
-    dWh = seq_outer(dZ, hs[:-1])
-    dWx = seq_outer(dZ, X)
-    db = dZ.sum(axis=(0, 2))[:, None]
-    dX = seq_matmul(np.ascontiguousarray(Wx.T), dZ)
+        # C = f⊙C_prev + i⊙C̃
+        np.multiply(dC, Cs[t], out=dz_f)
+        dz_f *= u[H : 2 * H]
+        np.multiply(dC, g, out=dz_i)
+        dz_i *= u[2 * H :]
+        np.multiply(g, g, out=dz_g)
+        np.subtract(1.0, dz_g, out=dz_g)  # tanh' = 1 − tanh²
+        dz_g *= i
+        dz_g *= dC
+        dC *= f  # the conveyor belt: scaled by f, no weight matrix in the way
+        dZ[:, t] = dz
+        np.matmul(WhT, dz, out=dh)
+    # Everything that does not feed back into the recursion: one matmul each over all T·B columns.
+    dZ2 = dZ.reshape(4 * H, T * B)
+    dW = np.empty((4 * H, H + D), dtype)
+    np.matmul(dZ2, hs[:, :T].reshape(H, T * B).T, out=dW[:, :H])
+    np.matmul(dZ2, X2.T, out=dW[:, H:])
+    db = dZ2.sum(axis=1, keepdims=True)
+    dX = np.ascontiguousarray((Wx.T @ dZ2).reshape(D, T, B).transpose(1, 0, 2))
     grads: Params = {}
     for k, name in enumerate(_FUSED):
         rows = slice(k * H, (k + 1) * H)
-        grads["W" + name] = np.concatenate([dWh[rows], dWx[rows]], axis=1)
+        grads["W" + name] = dW[rows]
         grads["b" + name] = db[rows]
     grads = {k: grads[k] for k in PARAM_NAMES}
     return dX, (dh, dC), grads

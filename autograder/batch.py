@@ -1,0 +1,671 @@
+"""Grade a whole class: every collected submission in ``submitted/<student>/<exercise>/``.
+
+Each (student, exercise) is graded by the kit's own grader (:func:`autograder.grade.grade_all`:
+verdicts recomputed outside the student's kernel) in a pool of worker processes, ``jobs`` at a
+time. A worker that crashes or outlives its deadline is killed with everything it started and
+replaced; that submission is recorded as ``crashed`` and the batch goes on.
+
+Output folder (default ``grader-output/batch`` under the course), one sub-folder per student::
+
+    students/<student>/<exercise>.json    state, commit, skip key and the results document
+    students/<student>/results.json       all exercises merged (Gradescope-compatible)
+    students/<student>/feedback/<exercise>.html
+    students/<student>/graded/<exercise>.ipynb   the graded notebook, hidden tests removed,
+                                                 test outputs replaced by the verdicts
+    grades.csv                            one row per student, one column per test cell
+
+A re-run skips a submission whose skip key did not change: the collected commit (or the
+notebook's content hash when it was not collected from git) together with a hash of the
+exercise's trusted notebook, so changing a hidden test re-grades everyone.
+
+Shards (``K/N``) split students by a stable hash of their id, so ``collect`` and ``batch`` agree
+on who belongs to shard K without sharing anything; :func:`merge` joins shard folders.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import statistics
+import time
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Any
+
+from autograder.assemble import NotebookError, load_notebook, nbgrader_meta, strip_hidden
+from autograder.collect import collected_commit
+
+STUDENTS = "students"
+GRADES_CSV = "grades.csv"
+#: states of one (student, exercise)
+GRADED, ERROR, CRASHED, MISSING = "graded", "error", "crashed", "missing"
+
+
+class BatchError(ValueError):
+    """Unusable input for a batch (the message says what to fix)."""
+
+
+# --------------------------------------------------------------------------- shards
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"K/N"`` -> (K, N) with 1 <= K <= N; BatchError otherwise."""
+    try:
+        k_text, n_text = text.split("/")
+        k, n = int(k_text), int(n_text)
+    except ValueError:
+        raise BatchError(f"--shard must look like K/N (e.g. 2/4), got {text!r}") from None
+    if n < 1 or not 1 <= k <= n:
+        raise BatchError(f"--shard {text}: need 1 <= K <= N")
+    return k, n
+
+
+def in_shard(student: str, shard: tuple[int, int] | None) -> bool:
+    """Whether ``student`` belongs to shard ``(K, N)`` (stable across machines and runs)."""
+    if shard is None:
+        return True
+    k, n = shard
+    return zlib.crc32(student.encode("utf-8")) % n == k - 1
+
+
+# --------------------------------------------------------------------------- what to grade
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def trusted_notebook(course: Path, exercise: str) -> Path | None:
+    """The instructor notebook (``source/``) or, failing that, the released one."""
+    for sub in ("source", "release"):
+        path = course / sub / exercise / f"{exercise}.ipynb"
+        if path.is_file():
+            return path
+    return None
+
+
+def test_cells(notebook: Path) -> list[tuple[str, float]]:
+    """``[(grade_id, points)]`` of the autograded test cells of a trusted notebook, in order."""
+    nb = load_notebook(notebook)
+    out: list[tuple[str, float]] = []
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        if (meta is not None and cell.cell_type == "code" and meta.get("grade")
+                and not meta.get("solution")):
+            out.append((meta["grade_id"], float(meta.get("points") or 0.0)))
+    return out
+
+
+@dataclass(frozen=True)
+class Task:
+    """One submission to grade: ``submitted/<student>/<exercise>/<exercise>.ipynb``."""
+
+    student: str
+    exercise: str
+    folder: Path
+    commit: str | None
+    key: str
+
+    @property
+    def notebook(self) -> Path:
+        return self.folder / f"{self.exercise}.ipynb"
+
+
+def discover(course: Path, exercises: list[str], shard: tuple[int, int] | None = None,
+             students: Iterable[str] | None = None) -> list[Task]:
+    """Every (student, exercise) under ``course/submitted`` (students sorted by id).
+
+    A student folder without a notebook for an exercise still yields a task (graded as
+    missing). ``students`` restricts the set (e.g. a roster).
+    """
+    submitted = course / "submitted"
+    if not submitted.is_dir():
+        return []
+    wanted = set(students) if students is not None else None
+    digests = {}
+    for ex in exercises:
+        trusted = trusted_notebook(course, ex)
+        digests[ex] = sha256(trusted.read_bytes())[:16] if trusted else "none"
+    tasks = []
+    for folder in sorted(p for p in submitted.iterdir() if p.is_dir()):
+        student = folder.name
+        if student.startswith(".") or not in_shard(student, shard):
+            continue
+        if wanted is not None and student not in wanted:
+            continue
+        for ex in exercises:
+            nb = folder / ex / f"{ex}.ipynb"
+            commit = collected_commit(submitted, student, ex)
+            if not nb.is_file():
+                ident = "missing"
+            elif commit:
+                ident = f"commit:{commit}"
+            else:
+                ident = "sha256:" + sha256(nb.read_bytes())
+            tasks.append(Task(student, ex, folder / ex, commit, f"{ident}|source:{digests[ex]}"))
+    return tasks
+
+
+# --------------------------------------------------------------------------- stored results
+
+
+def student_dir(out: Path, student: str) -> Path:
+    return out / STUDENTS / student
+
+
+def record_path(out: Path, student: str, exercise: str) -> Path:
+    return student_dir(out, student) / f"{exercise}.json"
+
+
+def load_record(path: Path) -> dict[str, Any] | None:
+    """A stored per-exercise record, or None if absent or unreadable."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or "results" not in doc or "state" not in doc:
+        return None
+    return doc
+
+
+def is_unchanged(out: Path, task: Task) -> bool:
+    """True when the stored record of ``task`` was graded from the same commit and tests."""
+    doc = load_record(record_path(out, task.student, task.exercise))
+    return doc is not None and doc.get("key") == task.key and doc["state"] in (GRADED, MISSING)
+
+
+def placeholder_results(exercise: str, notebook: str, tests: list[tuple[str, float]],
+                        status: str, message: str) -> dict[str, Any]:
+    """A results document for an exercise that produced no verdicts (every test cell 0)."""
+    from autograder import report
+
+    ex = {
+        "exercise": exercise, "notebook": notebook, "status": status, "passed": False,
+        "points": 0.0, "max_points": sum(p for _, p in tests), "seconds": 0.0,
+        "message": message, "repairs": [], "notes": [],
+        "tests": [{"grade_id": g, "passed": False, "points": 0.0, "max_points": p,
+                   "message": message, "hint": ""} for g, p in tests],
+    }
+    return report.merge([{"extra_data": {"exercises": [ex]}}])
+
+
+# --------------------------------------------------------------------------- one submission
+
+
+def graded_notebook(result: Any) -> Any:
+    """The executed notebook made safe to hand out: probe outputs dropped, test cells showing
+    their visible part and the verdict instead of the hidden tests and tracebacks."""
+    import copy
+
+    import nbformat
+
+    from autograder.probe import PROBE_MIME
+
+    nb = copy.deepcopy(result.executed)
+    verdicts = {t.grade_id: t for t in result.tests}
+    for cell, role in zip(nb.cells, result.assembled.roles, strict=True):
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = [o for o in cell.get("outputs", [])
+                        if PROBE_MIME not in (o.get("data") or {})]
+        if role.kind != "test":
+            continue
+        cell.source = strip_hidden(role.trusted_source)
+        t = verdicts.get(role.grade_id or "")
+        if t is None:
+            cell.outputs = []
+        elif t.passed:
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                                   text=f"passed ({t.points:g} points)\n")]
+        else:
+            text = t.message + (f"\n{t.hint}" if t.hint else "")
+            cell.outputs = [nbformat.v4.new_output(
+                "error", ename="Failed", evalue=t.message, traceback=[f"Failed: {text}"])]
+    return nb
+
+
+@dataclass(frozen=True)
+class GradeJob:
+    """What a worker needs to grade one task (picklable: workers are separate processes)."""
+
+    limits: Any  # autograder.limits.Limits
+
+    def __call__(self, task: Task) -> dict[str, Any]:
+        return grade_task(task, self.limits)
+
+
+def grade_task(task: Task, limits: Any) -> dict[str, Any]:
+    """Grade one submission with the kit's grader; plain data for the parent process."""
+    import nbformat
+
+    from autograder import report
+    from autograder.grade import find_targets, grade_all
+
+    targets = find_targets(task.folder, task.exercise)
+    [result] = grade_all(targets, limits)
+    notebook = None
+    if result.executed is not None and result.assembled is not None:
+        notebook = nbformat.writes(graded_notebook(result))
+    return {
+        "state": ERROR if result.status == "error" else GRADED,
+        "message": result.message,
+        "results": report.results_json([result]),
+        "feedback": report.feedback_html(result),
+        "notebook": notebook,
+    }
+
+
+# --------------------------------------------------------------------------- worker pool
+
+
+def _worker_main(conn: Any, fn: Callable[[Any], Any]) -> None:
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)  # its own process group: a kill also takes the kernels it started
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            item = conn.recv()
+        except (EOFError, OSError):
+            return
+        if item is None:
+            return
+        try:
+            reply = ("ok", fn(item))
+        except BaseException as exc:  # a grader bug on one submission must not end the batch
+            reply = ("error", f"{type(exc).__name__}: {exc}".splitlines()[0])
+        conn.send(reply)
+
+
+class _Worker:
+    def __init__(self, ctx: Any, fn: Callable[[Any], Any]) -> None:
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, fn), name="autograde-worker")
+        self.proc.start()
+        child.close()
+        self.item: Any = None
+        self.started = 0.0
+
+    def kill(self) -> None:
+        if self.proc.pid is not None:
+            for kill in (lambda: os.killpg(self.proc.pid, signal.SIGKILL), self.proc.kill):
+                with contextlib.suppress(OSError, ProcessLookupError):
+                    kill()
+        self.proc.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError, BrokenPipeError):
+            self.conn.send(None)
+        self.proc.join(5)
+        if self.proc.is_alive():
+            self.kill()
+        else:
+            self.conn.close()
+
+
+def run_parallel(items: list[Any], fn: Callable[[Any], Any], jobs: int, deadline: float,
+                 on_result: Callable[[Any, str, Any], None]) -> None:
+    """Call ``fn(item)`` for every item in ``jobs`` worker processes.
+
+    ``on_result(item, kind, value)`` is called in this process as each item ends: kind ``"ok"``
+    (value = what ``fn`` returned), ``"error"`` (``fn`` raised; value = the message) or
+    ``"crashed"`` (the worker died, or ran longer than ``deadline`` seconds and was killed with
+    its process group; value = the message). ``fn`` must be picklable.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    pending = deque(items)
+    workers = [_Worker(ctx, fn) for _ in range(max(1, min(jobs, len(items))))]
+    try:
+        while True:
+            for i, w in enumerate(workers):
+                if w.item is None and pending:
+                    item = pending.popleft()
+                    try:
+                        w.conn.send(item)
+                    except (OSError, BrokenPipeError):  # died while idle: replace and retry
+                        w.kill()
+                        workers[i] = w = _Worker(ctx, fn)
+                        w.conn.send(item)
+                    w.item, w.started = item, time.monotonic()
+            busy = [w for w in workers if w.item is not None]
+            if not busy:
+                return
+            now = time.monotonic()
+            timeout = max(0.0, min(w.started + deadline - now for w in busy))
+            ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy],
+                             timeout=timeout))
+            for i, w in enumerate(workers):
+                if w.item is None:
+                    continue
+                item, kind, value = w.item, None, None
+                if w.conn in ready or w.proc.sentinel in ready:
+                    try:
+                        if w.conn.poll():
+                            kind, value = w.conn.recv()
+                    except (EOFError, OSError):
+                        pass
+                    if kind is None and not w.proc.is_alive():
+                        code = w.proc.exitcode
+                        kind, value = "crashed", (
+                            f"the grading process died (exit code {code}) while grading this "
+                            "submission")
+                if kind is None and time.monotonic() - w.started > deadline:
+                    kind, value = "crashed", (
+                        f"grading took longer than {deadline:g} s and was stopped")
+                if kind is None:
+                    continue
+                if kind == "crashed":
+                    w.kill()
+                    workers[i] = _Worker(ctx, fn)
+                else:
+                    w.item = None
+                on_result(item, kind, value)
+    finally:
+        for w in workers:
+            if w.item is not None:
+                w.kill()
+            else:
+                w.stop()
+
+
+# --------------------------------------------------------------------------- the batch
+
+
+@dataclass
+class BatchRun:
+    """What one run did (counts are of (student, exercise) submissions)."""
+
+    tasks: list[Task] = field(default_factory=list)
+    graded: list[Task] = field(default_factory=list)
+    unchanged: list[Task] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def store(out: Path, task: Task, state: str, message: str, results: dict[str, Any],
+          feedback: str | None = None, notebook: str | None = None) -> None:
+    """Write one submission's record, feedback and graded notebook; refresh its results.json."""
+    folder = student_dir(out, task.student)
+    for path, text in ((folder / "feedback" / f"{task.exercise}.html", feedback),
+                       (folder / "graded" / f"{task.exercise}.ipynb", notebook)):
+        if text is not None:
+            _write_text(path, text)
+        elif path.exists():
+            path.unlink()
+    record = {
+        "student": task.student, "exercise": task.exercise, "state": state,
+        "commit": task.commit, "key": task.key, "message": message,
+        "graded_at": datetime.now(UTC).isoformat(timespec="seconds"), "results": results,
+    }
+    _write_text(record_path(out, task.student, task.exercise), json.dumps(record, indent=1) + "\n")
+    write_student_results(out, task.student)
+
+
+def write_student_results(out: Path, student: str) -> dict[str, Any]:
+    """Merge a student's per-exercise records into ``results.json`` (and return it)."""
+    from autograder import report
+
+    folder = student_dir(out, student)
+    records = [r for p in sorted(folder.glob("*.json")) if p.name != "results.json"
+               if (r := load_record(p)) is not None]
+    doc = report.merge(r["results"] for r in records)
+    doc["extra_data"]["student"] = student
+    doc["extra_data"]["submissions"] = {
+        r["exercise"]: {"state": r["state"], "commit": r["commit"], "message": r["message"]}
+        for r in records}
+    _write_text(folder / "results.json", json.dumps(doc, indent=1) + "\n")
+    return doc
+
+
+def run_batch(course: Path, out: Path, exercises: list[str], limits: Any, jobs: int,
+              shard: tuple[int, int] | None = None, force: bool = False,
+              students: Iterable[str] | None = None, progress: bool = True,
+              job: Callable[[Task], dict[str, Any]] | None = None) -> BatchRun:
+    """Grade every submission of ``exercises`` in ``course/submitted`` into ``out``.
+
+    ``job`` grades one task in a worker (default :class:`GradeJob` with ``limits``); tests
+    pass their own to simulate crashes. The CSV is rewritten from all stored records.
+    """
+    from tqdm import tqdm
+
+    start = time.monotonic()
+    run = BatchRun(tasks=discover(course, exercises, shard, students))
+    tests: dict[str, list[tuple[str, float]]] = {}
+    for ex in exercises:
+        trusted = trusted_notebook(course, ex)
+        try:
+            tests[ex] = test_cells(trusted) if trusted else []
+        except NotebookError:
+            tests[ex] = []
+    todo = []
+    for task in run.tasks:
+        if not force and is_unchanged(out, task):
+            run.unchanged.append(task)
+        elif not task.notebook.is_file():
+            store(out, task, MISSING, "no notebook was submitted",
+                  placeholder_results(task.exercise, str(task.notebook), tests[task.exercise],
+                                      "error", "no notebook was submitted"))
+            run.graded.append(task)
+        else:
+            todo.append(task)
+    bar = tqdm(total=len(todo), desc="grading", unit="nb", disable=not progress or not todo,
+               dynamic_ncols=True, mininterval=0.5)
+
+    def done(task: Task, kind: str, value: Any) -> None:
+        if kind == "ok":
+            store(out, task, value["state"], value["message"], value["results"],
+                  value["feedback"], value["notebook"])
+        else:
+            message = (f"the grader failed on this submission ({value})" if kind == "error"
+                       else value)
+            store(out, task, CRASHED, message,
+                  placeholder_results(task.exercise, str(task.notebook), tests[task.exercise],
+                                      "error", message))
+        run.graded.append(task)
+        bar.set_postfix_str(f"{task.student}/{task.exercise}", refresh=False)
+        bar.update(1)
+
+    deadline = (limits.notebook_timeout + limits.startup_timeout + limits.iopub_timeout + 60)
+    try:
+        run_parallel(todo, job or GradeJob(limits.with_overrides(jobs=jobs)), jobs, deadline,
+                     done)
+    finally:
+        bar.close()
+    run.seconds = time.monotonic() - start
+    return run
+
+
+# --------------------------------------------------------------------------- CSV and summary
+
+
+def stored_students(out: Path) -> list[str]:
+    base = out / STUDENTS
+    return sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+
+
+def _records(out: Path, student: str) -> dict[str, dict[str, Any]]:
+    folder = student_dir(out, student)
+    found = {}
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        if path.name != "results.json" and (rec := load_record(path)) is not None:
+            found[rec["exercise"]] = rec
+    return found
+
+
+def _exercise_doc(record: dict[str, Any]) -> dict[str, Any]:
+    return record["results"]["extra_data"]["exercises"][0]
+
+
+def columns(out: Path, students: list[str], exercises: list[str] | None = None,
+            ) -> dict[str, list[tuple[str, float]]]:
+    """{exercise: [(grade_id, max points)]} as stored, test cells in the notebook's order."""
+    cols: dict[str, list[tuple[str, float]]] = {}
+    for student in students:
+        for ex, rec in _records(out, student).items():
+            if exercises is not None and ex not in exercises:
+                continue
+            known = cols.setdefault(ex, [])
+            for t in _exercise_doc(rec)["tests"]:
+                if t["grade_id"] not in [g for g, _ in known]:
+                    known.append((t["grade_id"], float(t["max_points"])))
+    order = exercises if exercises is not None else sorted(cols)
+    return {ex: cols.get(ex, []) for ex in order}
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def grades_rows(out: Path, students: list[str], exercises: list[str] | None = None,
+                ) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the grades CSV (see :func:`write_grades_csv`)."""
+    cols = columns(out, students, exercises)
+    header = ["student_id", "commit"]
+    for ex, cells in cols.items():
+        header += [f"{ex}:{gid}" for gid, _ in cells] + [f"{ex}:total"]
+    header += ["total", "max_total", "problems"]
+    max_total = sum(p for cells in cols.values() for _, p in cells)
+    rows = []
+    for student in students:
+        recs = _records(out, student)
+        row, total, problems, commits = [student], 0.0, [], set()
+        for ex, cells in cols.items():
+            rec = recs.get(ex)
+            if rec is None or rec["state"] == MISSING:
+                row += [""] * len(cells) + ["0"]
+                problems.append(f"{ex}: no notebook submitted")
+                continue
+            if rec.get("commit"):
+                commits.add(rec["commit"])
+            got = {t["grade_id"]: float(t["points"]) for t in _exercise_doc(rec)["tests"]}
+            points = [got.get(gid, 0.0) for gid, _ in cells]
+            row += [_num(p) for p in points] + [_num(sum(points))]
+            total += sum(points)
+            if rec["state"] in (ERROR, CRASHED):
+                problems.append(f"{ex}: {rec['message']}")
+        row[1:1] = [" ".join(sorted(commits))]
+        row += [_num(total), _num(max_total), "; ".join(problems)]
+        rows.append(row)
+    return header, rows
+
+
+def write_grades_csv(out: Path, students: list[str] | None = None,
+                     exercises: list[str] | None = None) -> Path:
+    """``out/grades.csv``: one row per student; a column per test cell (``<exercise>:<grade_id>``),
+    per exercise total, overall total and maximum, and the problems found (missing notebooks,
+    grading errors). Cells of a missing notebook are empty; its total is 0."""
+    students = stored_students(out) if students is None else sorted(students)
+    header, rows = grades_rows(out, students, exercises)
+    path = out / GRADES_CSV
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@dataclass
+class Summary:
+    students: int
+    graded: list[str]
+    failed: list[str]
+    missing: list[str]
+    median: float | None
+    max_total: float
+    unchanged: int = 0
+    seconds: float = 0.0
+
+    def text(self) -> str:
+        def names(xs: list[str]) -> str:
+            shown = ", ".join(xs[:10]) + (f", … (+{len(xs) - 10})" if len(xs) > 10 else "")
+            return f" ({shown})" if xs else ""
+
+        median = "n/a" if self.median is None else f"{self.median:g}/{self.max_total:g}"
+        parts = [f"batch: {self.students} students", f"{len(self.graded)} graded",
+                 f"{len(self.failed)} failed{names(self.failed)}",
+                 f"{len(self.missing)} missing{names(self.missing)}",
+                 f"median score {median}"]
+        line = ", ".join(parts)
+        if self.unchanged:
+            line += f"; {self.unchanged} submission(s) unchanged since the last run, not re-graded"
+        if self.seconds:
+            line += f"; {self.seconds:.1f} s"
+        return line
+
+
+def summarise(out: Path, students: list[str], exercises: list[str] | None = None) -> Summary:
+    """Graded / failed (a notebook that could not be graded) / missing (nothing submitted)."""
+    header, rows = grades_rows(out, students, exercises)
+    cols = columns(out, students, exercises)
+    graded, failed, missing, totals = [], [], [], []
+    for student, row in zip(students, rows, strict=True):
+        recs = {ex: r for ex, r in _records(out, student).items() if ex in cols}
+        states = [recs[ex]["state"] if ex in recs else MISSING for ex in cols]
+        if not states or all(s == MISSING for s in states):
+            missing.append(student)
+            continue
+        totals.append(float(row[header.index("total")]))
+        (failed if any(s in (ERROR, CRASHED) for s in states) else graded).append(student)
+    max_total = sum(p for cells in cols.values() for _, p in cells)
+    return Summary(len(students), graded, failed, missing,
+                   statistics.median(totals) if totals else None, max_total)
+
+
+# --------------------------------------------------------------------------- merging shards
+
+
+def merge(sources: list[Path], out: Path) -> list[str]:
+    """Copy every student folder of the shard outputs ``sources`` into ``out`` and rewrite the
+    CSV; a student found in several sources keeps the most recently graded records.
+    Returns the students merged."""
+    merged: set[str] = set()
+    for src in sources:
+        if not (src / STUDENTS).is_dir():
+            raise BatchError(f"{src}: not a batch output folder (no {STUDENTS}/ inside)")
+    for src in sources:
+        if src.resolve() == out.resolve():
+            merged.update(stored_students(out))
+            continue
+        for student in stored_students(src):
+            for rec_path in sorted((src / STUDENTS / student).glob("*.json")):
+                if rec_path.name == "results.json":
+                    continue
+                rec = load_record(rec_path)
+                if rec is None:
+                    continue
+                ex, target = rec["exercise"], record_path(out, student, rec["exercise"])
+                old = load_record(target)
+                if old is not None and old.get("graded_at", "") > rec.get("graded_at", ""):
+                    continue
+                for sub, suffix in (("feedback", ".html"), ("graded", ".ipynb")):
+                    s_file = src / STUDENTS / student / sub / f"{ex}{suffix}"
+                    d_file = student_dir(out, student) / sub / f"{ex}{suffix}"
+                    if s_file.is_file():
+                        d_file.parent.mkdir(parents=True, exist_ok=True)
+                        shutil.copyfile(s_file, d_file)
+                    elif d_file.exists():
+                        d_file.unlink()
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(rec_path, target)
+            write_student_results(out, student)
+            merged.add(student)
+    write_grades_csv(out)
+    return sorted(merged)

@@ -7,7 +7,7 @@ Layout (every entry a plain array; text is stored as a NumPy unicode scalar)::
     opt/<slot>/<name>   optimizer moment buffers; opt/t the optimizer's step counter
     vocab               the vocabulary's characters, in index order
     config              JSON: cell, sizes, optimizer, learning rate, data description, …
-    step, epoch         training progress
+    step, epoch         training progress; losses: the loss of every step (optional)
     rng                 JSON of the NumPy bit generator state
     state/<k>           the carried recurrent state (h, then C for the LSTM family), (H, B)
 
@@ -52,6 +52,7 @@ class Checkpoint:
     epoch: int = 0
     rng_state: dict[str, Any] | None = None
     state: tuple[np.ndarray, ...] | None = None
+    losses: np.ndarray | None = None  # training loss of every step so far
 
     @property
     def cell(self) -> str:
@@ -77,6 +78,8 @@ def save_checkpoint(path: str | os.PathLike, ckpt: Checkpoint) -> Path:
         arrays["vocab"] = np.array(ckpt.vocab.chars)
     if ckpt.rng_state is not None:
         arrays["rng"] = np.array(json.dumps(ckpt.rng_state))
+    if ckpt.losses is not None:
+        arrays["losses"] = np.asarray(ckpt.losses, dtype=np.float64)
     for k, s in enumerate(ckpt.state or ()):
         arrays[f"state/{k}"] = np.asarray(s)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,6 +124,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
                 epoch=int(z["epoch"]),
                 rng_state=json.loads(_text(z, "rng")) if "rng" in keys else None,
                 state=tuple(z[f"state/{k}"] for k in range(n_state)) if n_state else None,
+                losses=z["losses"] if "losses" in keys else None,
             )
     except CheckpointError:
         raise

@@ -183,6 +183,7 @@ def _setup(args: argparse.Namespace) -> tuple[str, LMRun, Vocab, dict[str, Any],
         run = LMRun(
             ckpt.params, opt, config["cell"], config["batch_size"], config["seq_length"],
             step=ckpt.step, state=ckpt.state,
+            losses=[] if ckpt.losses is None else [float(x) for x in ckpt.losses],
         )
         return text, run, vocab, config, ckpt.epoch, rng_from_state(ckpt.rng_state)
     config = _config_from_args(args)
@@ -201,7 +202,7 @@ def _save(path: Path, run: LMRun, vocab: Vocab, config: dict, epoch: int, rng: A
         Checkpoint(
             params=run.params, config=config, vocab=vocab,
             optimizer_state=run.optimizer.state_dict(), step=run.step, epoch=epoch,
-            rng_state=rng.bit_generator.state, state=run.state,
+            rng_state=rng.bit_generator.state, state=run.state, losses=np.array(run.losses),
         ),
     )
 

@@ -11,8 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from autograder import _imports, report  # noqa: F401  (_imports first: fast start-up)
-from autograder.grade import UsageError, find_targets, grade_all
+from autograder import _imports  # noqa: F401  (first: keeps start-up fast)
+from autograder.errors import UsageError
 from autograder.limits import from_env
 
 DEFAULT_OUTPUT = Path("grader-output")
@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--feedback", metavar="DIR", type=Path,
                    help=f"feedback HTML folder (default: {DEFAULT_OUTPUT}/feedback)")
     p.add_argument("--github", action="store_true",
-                   help="also write $GITHUB_STEP_SUMMARY and ::error annotations")
+                   help="also append the table to $GITHUB_STEP_SUMMARY and print ::error "
+                        "annotations (no annotations with --merge)")
     p.add_argument("--merge", metavar="FILE", nargs="+", type=Path,
                    help="do not grade: merge these results JSON files and report them")
     p.add_argument("--jobs", type=int, metavar="N", help="exercises graded at the same time")
@@ -50,6 +51,8 @@ def _write(path: Path, text: str) -> None:
 
 
 def _load_results(paths: list[Path]) -> dict:
+    from autograder import report
+
     docs = []
     for path in paths:
         try:
@@ -64,7 +67,13 @@ def _load_results(paths: list[Path]) -> dict:
 def run(argv: list[str] | None = None) -> int:
     """The command without the exit: returns the exit code."""
     args = _parser().parse_args(argv)
-    limits = from_env()
+    from autograder import report  # heavy imports only once the arguments are fine
+    from autograder.grade import find_targets, grade_all
+
+    try:
+        limits = from_env()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if args.jobs is not None:
         if args.jobs < 1:
             raise UsageError("--jobs must be at least 1")
@@ -88,8 +97,9 @@ def run(argv: list[str] | None = None) -> int:
         if summary:
             with open(summary, "a", encoding="utf-8") as fh:
                 fh.write(report.markdown(doc) + "\n")
-        for line in report.annotations(doc):
-            print(line)
+        if not args.merge:  # the per-exercise runs already annotated their notebooks
+            for line in report.annotations(doc):
+                print(line)
     return 0 if report.all_passed(doc) else 1
 
 

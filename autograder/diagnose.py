@@ -42,14 +42,19 @@ def register_target(check_name: str, build: Build | str | tuple[str, ...]) -> No
         TARGETS[check_name] = build
 
 
-def _target(check_name: str) -> Build | None:
+def _targets(check_name: str) -> list[Build]:
+    """Ways the check may take the student object: registered, the function, or the
+    (forward, backward) pair for a check named after a backward function."""
     if check_name in TARGETS:
-        return TARGETS[check_name]
+        return [TARGETS[check_name]]
     base = check_name.rsplit(".", 1)[-1]
-    for fn_name in bugs.CORRECT:
-        if base == fn_name:
-            return lambda impl, n=fn_name: impl[n]
-    return None
+    builds: list[Build] = []
+    if base in bugs.CORRECT:
+        builds.append(lambda impl: impl[base])
+        forward = base.replace("_backward", "_forward")
+        if base.endswith("_backward") and forward in bugs.CORRECT:
+            builds.append(lambda impl: (impl[forward], impl[base]))
+    return builds
 
 
 def close(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-7) -> bool:
@@ -73,22 +78,31 @@ def explain(check_name: str, inputs: dict[str, Any], outputs: Any) -> str | None
     """The message of the first known bug whose outputs equal ``outputs``, else None."""
     from autograder.checks.base import REGISTRY
 
-    check, build = REGISTRY.get(check_name), _target(check_name)
-    if check is None or build is None:
+    check = REGISTRY.get(check_name)
+    if check is None:
         return None
 
-    def run(impl: Mapping[str, Callable[..., Any]]) -> Any:
+    def run(build: Build, impl: Mapping[str, Callable[..., Any]]) -> Any:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             return check.run_student(build(impl), _copy(inputs))
 
-    try:
-        correct = run(bugs.implementation())
-    except Exception:
-        return None
+    for build in _targets(check_name):
+        try:
+            correct = run(build, bugs.implementation())
+        except Exception:
+            continue
+        if close(correct, outputs):
+            return None
+        return _match(build, run, correct, outputs)
+    return None
+
+
+def _match(build: Build, run: Callable[[Build, Any], Any], correct: Any,
+           outputs: Any) -> str | None:
     for bug in bugs.BUGS.values():
         try:
-            candidate = run(bugs.implementation(bug))
+            candidate = run(build, bugs.implementation(bug))
         except Exception:
             continue
         if not close(candidate, correct) and close(candidate, outputs):

@@ -15,15 +15,12 @@ from pathlib import Path
 
 from autograder import judge
 from autograder.assemble import NotebookError, assemble, load_notebook
+from autograder.errors import UsageError
 from autograder.judge import NOT_ATTEMPTED, ExerciseResult
 from autograder.limits import Limits
 from autograder.runner import execute_async
 
 HIDDEN_LATER = "hidden tests were not available here: they run at instructor grading"
-
-
-class UsageError(ValueError):
-    """Bad command-line input (reported in one line, exit code 2)."""
 
 
 @dataclass(frozen=True)

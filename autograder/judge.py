@@ -211,7 +211,7 @@ def judge_test_cell(cell: NotebookNode, trusted_source: str, cell_timeout: float
     expected = [check_names(c) for c in check_calls(trusted_source)]
     allowed = set().union(*expected) if expected else set()
     failures: list[str] = []
-    seen: set[str] = set()
+    seen: list[str] = []
     for raw in records_from_outputs(cell.get("outputs", [])):
         try:
             record = parse_record(raw)
@@ -222,14 +222,21 @@ def judge_test_cell(cell: NotebookNode, trusted_source: str, cell_timeout: float
         if record.check not in allowed:
             failures.append(f"unexpected record for check {record.check!r} in this cell")
             continue
-        seen.add(record.check)
+        seen.append(record.check)
         verdict = judge_record(record)
         if not verdict.ok:
             failures.append(verdict.message or f"{record.check} failed")
-            if not result.hint and "likely bug" not in verdict.message:
-                result.hint = diagnose.likely_bug(record) or ""
+            if not result.hint:
+                hint = diagnose.likely_bug(record) or ""
+                result.hint = "" if hint and hint[len("likely bug: "):] in verdict.message else hint
     error = _error(cell)
-    missing = [sorted(names)[0] for names in expected if not names & seen]
+    missing = []
+    for names in expected:  # each call site consumes one record of its check
+        match = next((k for k, name in enumerate(seen) if name in names), None)
+        if match is None:
+            missing.append(sorted(names)[0])
+        else:
+            seen.pop(match)
     if error is not None:
         ename, evalue = error
         if ename == "NotImplementedError":
@@ -259,6 +266,7 @@ def judge_execution(assembled: Assembled, execution: Execution, cell_timeout: fl
     """Verdicts for every test cell, and notes (flagged cells) for the report."""
     notes: list[str] = []
     flagged_at: int | None = None
+    flag = ""
     if not forbidden_allowed:
         for i, role in enumerate(assembled.roles):
             cell = assembled.nb.cells[i]
@@ -267,16 +275,22 @@ def judge_execution(assembled: Assembled, execution: Execution, cell_timeout: fl
                 if name is not None:
                     where = (f"answer cell {role.grade_id!r}" if role.kind == "answer"
                              else f"a cell of your own (after {role.after_answer!r})")
-                    notes.append(f"{where} uses `{name}`: implement it yourself; tests after "
-                                 "it do not count")
+                    flag = (f"{where} uses `{name}`: implement it yourself; tests after it "
+                            "do not count")
+                    notes.append(flag)
                     flagged_at = i
                     break
+    for i, role in enumerate(assembled.roles):
+        error = _error(execution.nb.cells[i]) if role.kind == "locked" else None
+        if error is not None:
+            notes.append(f"read-only cell {role.grade_id!r} failed ({error[0]}: {error[1]}): "
+                         "the tests after it cannot work")
     tests = []
     for i, role in assembled.test_cells():
         result = judge_test_cell(execution.nb.cells[i], role.trusted_source, cell_timeout)
         result.grade_id, result.max_points = role.grade_id or f"cell {i}", role.points
         if flagged_at is not None and i > flagged_at and result.passed:
             result.passed = False
-            result.message = notes[0]
+            result.message = flag
         tests.append(result)
     return tests, notes

@@ -1,6 +1,6 @@
 """Submissions that try to break or fool the grader (fixture course ``fx1``).
 
-All cases are graded in ONE batch with small limits (3 s per cell). For each: no wrong answer
+All cases are graded in ONE batch with small limits (5 s per cell). For each: no wrong answer
 passes, a correct answer is not failed, the other exercise in the batch (``fx2``) is still
 graded, the grader finishes in bounded time, and the submitted files are byte-identical
 afterwards.
@@ -28,11 +28,12 @@ from autograder_helpers import (
 from autograder.grade import Target, grade_all
 from autograder.limits import MB, Limits
 
-LIMITS = Limits(cell_timeout=3, notebook_timeout=20, iopub_timeout=2,
+LIMITS = Limits(cell_timeout=5, notebook_timeout=25, iopub_timeout=2,
                 memory_bytes=2048 * MB, jobs=2)
 
 WRONG_SIGMOID = ("return 0.5 * (1.0 + np.tanh(0.5 * z))", "return np.tanh(z)")
-WRONG_STEP = ('f = sigmoid(p["Wf"] @ hx + p["bf"])', 'f = sigmoid(p["Wi"] @ hx + p["bi"])')
+WRONG_STEP = ('f = sigmoid(p["Wf"] @ hx + p["bf"])\n    i = sigmoid(p["Wi"] @ hx + p["bi"])',
+              'f = sigmoid(p["Wi"] @ hx + p["bi"])\n    i = sigmoid(p["Wf"] @ hx + p["bf"])')
 
 
 def _answer(nb, gid: str, old: str, new: str) -> None:

@@ -412,3 +412,32 @@ def test_fixture_course_is_up_to_date(tmp_path, monkeypatch) -> None:
     for path in tmp_path.rglob("*.ipynb"):
         rel = path.relative_to(tmp_path)
         assert path.read_text() == (COURSE / rel).read_text(), f"rebuild the fixture: {rel}"
+
+
+EX1_TARGETS = {
+    "ex1.lstm_step_forward": None,
+    "ex1.lstm_step_backward": ("lstm_step_forward", "lstm_step_backward"),
+    "ex1.lstm_forward": None,
+    "ex1.lstm_backward": ("lstm_forward", "lstm_backward"),
+}
+
+
+@pytest.mark.parametrize("check_name", list(EX1_TARGETS))
+def test_diagnosis_on_exercise_1_checks(check_name: str) -> None:
+    """Every known bug that a check of exercise 1 can see is named for that check."""
+    from autograder.checks import ex1  # noqa: F401  (registers the checks)
+
+    check, pair = REGISTRY[check_name], EX1_TARGETS[check_name]
+    base = check_name.split(".")[1]
+    named = 0
+    for bug in bugs.BUGS.values():
+        if not any(k == base or (pair and k in pair) for k in bug.replaces):
+            continue
+        impl = bugs.implementation(bug)
+        obj = (impl[pair[0]], impl[pair[1]]) if pair else impl[base]
+        outputs = check.run_student(obj, check.make_inputs(11))
+        assert not check.judge(check.make_inputs(11), outputs).ok, bug.name
+        assert diagnose.explain(check_name, check.make_inputs(11), outputs) == (
+            "likely bug: " + bug.message), bug.name
+        named += 1
+    assert named >= 6

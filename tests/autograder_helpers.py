@@ -15,10 +15,11 @@ from nbformat.notebooknode import NotebookNode
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
-COURSE = FIXTURES / "course"
+COURSE = FIXTURES / "fxcourse"
 
-if str(FIXTURES) not in sys.path:
-    sys.path.insert(0, str(FIXTURES))
+for _path in (ROOT, FIXTURES):  # `course` (the course tools) and `fxchecks` importable
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 import fxchecks  # noqa: E402  (the fixture course's checks, re-exported for the tests)
 

@@ -316,5 +316,5 @@ def test_cases_cover_the_brief() -> None:
 
 def test_results_path_is_unused(tmp_path: Path) -> None:
     # guard against a stale fixture: the fixture course has both exercises
-    assert {p.name for p in (Path(__file__).parent / "fixtures/course/source").iterdir()} == {
+    assert {p.name for p in (Path(__file__).parent / "fixtures/fxcourse/source").iterdir()} == {
         "fx1", "fx2"}

@@ -20,6 +20,9 @@ exercise's trusted notebook, so changing a hidden test re-grades everyone.
 
 Shards (``K/N``) split students by a stable hash of their id, so ``collect`` and ``batch`` agree
 on who belongs to shard K without sharing anything; :func:`merge` joins shard folders.
+
+Heavy modules (nbformat, the grader) are imported where they are used, so a worker process
+starts quickly.
 """
 
 from __future__ import annotations
@@ -43,7 +46,6 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from autograder.assemble import NotebookError, load_notebook, nbgrader_meta, strip_hidden
 from autograder.collect import collected_commit
 
 STUDENTS = "students"
@@ -96,7 +98,11 @@ def trusted_notebook(course: Path, exercise: str) -> Path | None:
 
 
 def test_cells(notebook: Path) -> list[tuple[str, float]]:
-    """``[(grade_id, points)]`` of the autograded test cells of a trusted notebook, in order."""
+    """``[(grade_id, points)]`` of the autograded test cells of a trusted notebook, in order.
+
+    Raises :class:`autograder.assemble.NotebookError` if it cannot be read."""
+    from autograder.assemble import load_notebook, nbgrader_meta
+
     nb = load_notebook(notebook)
     out: list[tuple[str, float]] = []
     for cell in nb.cells:
@@ -210,6 +216,7 @@ def graded_notebook(result: Any) -> Any:
 
     import nbformat
 
+    from autograder.assemble import strip_hidden
     from autograder.probe import PROBE_MIME
 
     nb = copy.deepcopy(result.executed)
@@ -273,6 +280,7 @@ def _worker_main(conn: Any, fn: Callable[[Any], Any]) -> None:
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)  # its own process group: a kill also takes the kernels it started
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    conn.send(("ready", None))  # imports done: deadlines count from the first task
     while True:
         try:
             item = conn.recv()
@@ -293,6 +301,7 @@ class _Worker:
         self.proc = ctx.Process(target=_worker_main, args=(child, fn), name="autograde-worker")
         self.proc.start()
         child.close()
+        self.ready = False
         self.item: Any = None
         self.started = 0.0
 
@@ -313,6 +322,15 @@ class _Worker:
         else:
             self.conn.close()
 
+    def receive(self) -> tuple[str, Any] | None:
+        """The worker's message, or None if it has none (or died)."""
+        try:
+            if self.conn.poll():
+                return self.conn.recv()
+        except (EOFError, OSError):
+            pass
+        return None
+
 
 def run_parallel(items: list[Any], fn: Callable[[Any], Any], jobs: int, deadline: float,
                  on_result: Callable[[Any, str, Any], None]) -> None:
@@ -321,49 +339,61 @@ def run_parallel(items: list[Any], fn: Callable[[Any], Any], jobs: int, deadline
     ``on_result(item, kind, value)`` is called in this process as each item ends: kind ``"ok"``
     (value = what ``fn`` returned), ``"error"`` (``fn`` raised; value = the message) or
     ``"crashed"`` (the worker died, or ran longer than ``deadline`` seconds and was killed with
-    its process group; value = the message). ``fn`` must be picklable.
+    its process group; value = the message). A dead worker is replaced. ``fn`` must be
+    picklable; its module is imported once per worker, before deadlines start counting.
     """
     ctx = multiprocessing.get_context("spawn")
     pending = deque(items)
     workers = [_Worker(ctx, fn) for _ in range(max(1, min(jobs, len(items))))]
+    failed_starts = 0
     try:
         while True:
-            for i, w in enumerate(workers):
-                if w.item is None and pending:
-                    item = pending.popleft()
-                    try:
-                        w.conn.send(item)
-                    except (OSError, BrokenPipeError):  # died while idle: replace and retry
-                        w.kill()
-                        workers[i] = w = _Worker(ctx, fn)
-                        w.conn.send(item)
-                    w.item, w.started = item, time.monotonic()
+            for w in workers:
+                if w.ready and w.item is None and pending:
+                    w.item, w.started = pending.popleft(), time.monotonic()
+                    with contextlib.suppress(OSError, BrokenPipeError):
+                        w.conn.send(w.item)  # a dead worker is noticed below
             busy = [w for w in workers if w.item is not None]
-            if not busy:
+            if not busy and not pending:
                 return
+            live = [w for w in workers if w.item is not None or not w.ready]
             now = time.monotonic()
-            timeout = max(0.0, min(w.started + deadline - now for w in busy))
-            ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy],
+            timeout = max(0.0, min(w.started + deadline - now for w in busy)) if busy else None
+            ready = set(wait([w.conn for w in live] + [w.proc.sentinel for w in live],
                              timeout=timeout))
             for i, w in enumerate(workers):
-                if w.item is None:
+                if w.conn not in ready and w.proc.sentinel not in ready and (
+                        w.item is None or time.monotonic() - w.started <= deadline):
                     continue
-                item, kind, value = w.item, None, None
-                if w.conn in ready or w.proc.sentinel in ready:
-                    try:
-                        if w.conn.poll():
-                            kind, value = w.conn.recv()
-                    except (EOFError, OSError):
-                        pass
-                    if kind is None and not w.proc.is_alive():
-                        code = w.proc.exitcode
-                        kind, value = "crashed", (
-                            f"the grading process died (exit code {code}) while grading this "
-                            "submission")
-                if kind is None and time.monotonic() - w.started > deadline:
+                message = w.receive() if (w.conn in ready or w.proc.sentinel in ready) else None
+                if not w.ready:
+                    if message is not None and message[0] == "ready":
+                        w.ready = True
+                        continue
+                    if w.proc.is_alive():
+                        continue
+                    failed_starts += 1
+                    if failed_starts > 3 + 2 * jobs:
+                        raise RuntimeError("the grading worker processes keep dying at start-up")
+                    w.kill()
+                    workers[i] = _Worker(ctx, fn)
+                    continue
+                if w.item is None:  # an idle worker died: replace it
+                    if not w.proc.is_alive():
+                        w.kill()
+                        workers[i] = _Worker(ctx, fn)
+                    continue
+                item = w.item
+                if message is not None:
+                    kind, value = message
+                elif not w.proc.is_alive():
+                    kind, value = "crashed", (
+                        f"the grading process died (exit code {w.proc.exitcode}) while grading "
+                        "this submission")
+                elif time.monotonic() - w.started > deadline:
                     kind, value = "crashed", (
                         f"grading took longer than {deadline:g} s and was stopped")
-                if kind is None:
+                else:
                     continue
                 if kind == "crashed":
                     w.kill()
@@ -373,7 +403,7 @@ def run_parallel(items: list[Any], fn: Callable[[Any], Any], jobs: int, deadline
                 on_result(item, kind, value)
     finally:
         for w in workers:
-            if w.item is not None:
+            if w.item is not None or not w.ready:
                 w.kill()
             else:
                 w.stop()
@@ -437,13 +467,17 @@ def write_student_results(out: Path, student: str) -> dict[str, Any]:
 def run_batch(course: Path, out: Path, exercises: list[str], limits: Any, jobs: int,
               shard: tuple[int, int] | None = None, force: bool = False,
               students: Iterable[str] | None = None, progress: bool = True,
-              job: Callable[[Task], dict[str, Any]] | None = None) -> BatchRun:
+              job: Callable[[Task], dict[str, Any]] | None = None,
+              deadline_slack: float = 60.0) -> BatchRun:
     """Grade every submission of ``exercises`` in ``course/submitted`` into ``out``.
 
     ``job`` grades one task in a worker (default :class:`GradeJob` with ``limits``); tests
-    pass their own to simulate crashes. The CSV is rewritten from all stored records.
+    pass their own to simulate crashes. A worker still busy ``deadline_slack`` seconds after
+    the notebook's own time limits (start-up + notebook + output wait) is killed.
     """
     from tqdm import tqdm
+
+    from autograder.assemble import NotebookError
 
     start = time.monotonic()
     run = BatchRun(tasks=discover(course, exercises, shard, students))
@@ -482,7 +516,8 @@ def run_batch(course: Path, out: Path, exercises: list[str], limits: Any, jobs: 
         bar.set_postfix_str(f"{task.student}/{task.exercise}", refresh=False)
         bar.update(1)
 
-    deadline = (limits.notebook_timeout + limits.startup_timeout + limits.iopub_timeout + 60)
+    deadline = (limits.notebook_timeout + limits.startup_timeout + limits.iopub_timeout
+                + deadline_slack)
     try:
         run_parallel(todo, job or GradeJob(limits.with_overrides(jobs=jobs)), jobs, deadline,
                      done)

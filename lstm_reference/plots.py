@@ -265,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--units", type=int, default=0, help="units to show (0: a sensible default)")
     p.add_argument("--hidden-size", type=int, default=32, help="H for gradient-flow")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--dpi", type=int, default=120, help="resolution of the PNG")
     return p
 
 
@@ -274,8 +275,8 @@ def _load(path: Path | None) -> Checkpoint:
 
 def make_figure(args: argparse.Namespace) -> tuple[str, Figure]:
     """The file name and the figure the command line asked for."""
-    if args.length <= 0 or args.units < 0 or args.hidden_size <= 0:
-        raise ValueError("--length and --hidden-size must be positive, --units non-negative")
+    if args.length <= 0 or args.units < 0 or args.hidden_size <= 0 or args.dpi <= 0:
+        raise ValueError("--length, --hidden-size and --dpi must be positive, --units >= 0")
     if args.kind == "gradient-flow":
         return "gradient_flow.png", gradient_flow_figure(("lstm", "rnn"), args.length,
                                                          args.hidden_size, args.seed)
@@ -311,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         name, fig = make_figure(args)
         args.out.mkdir(parents=True, exist_ok=True)
         path = args.out / name
-        fig.savefig(path, dpi=120)
+        fig.savefig(path, dpi=args.dpi)
         plt.close(fig)
     except (CheckpointError, ValueError, OSError) as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)

@@ -28,7 +28,7 @@ from lstm_reference.checkpoint import (
     rng_from_state,
     save_checkpoint,
 )
-from lstm_reference.data.corpus import colah_corpus
+from lstm_reference.data.corpus import alphabet, colah_corpus
 from lstm_reference.model import init_char_lm, sample
 from lstm_reference.optim import OPTIMIZERS, make_optimizer
 from lstm_reference.training import (
@@ -188,7 +188,8 @@ def _setup(args: argparse.Namespace) -> tuple[str, LMRun, Vocab, dict[str, Any],
         return text, run, vocab, config, ckpt.epoch, rng_from_state(ckpt.rng_state)
     config = _config_from_args(args)
     text = _read_text(args.data) if args.data is not None else colah_corpus(args.stories, args.seed)
-    vocab = Vocab.from_text(text)
+    # the built-in corpus always uses its full alphabet, so fresh stories can be scored
+    vocab = Vocab.from_text(text) if args.data is not None else Vocab(alphabet())
     rng = np.random.default_rng(args.seed)
     params = init_char_lm(len(vocab), args.hidden_size, args.cell, rng, np.dtype(args.dtype))
     run = LMRun(params, make_optimizer(args.optimizer, args.lr), args.cell, args.batch_size,
@@ -271,7 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: --sample-length must be >= 0", file=sys.stderr)
         return 2
     try:
-        return train(args)
+        with np.errstate(all="ignore"):  # overflow is caught as a NaN loss, with a clear message
+            return train(args)
     except UsageError as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ from lstm_reference.data.corpus import (
     COUNTRIES,
     LANGUAGES,
     PAIRS,
+    alphabet,
     char_signals,
     colah_corpus,
     language_positions,
@@ -86,6 +87,10 @@ def test_char_signals_on_a_hand_written_story() -> None:
     assert (s["country"][end_country : text.index("\n")] == spain).all()
     assert s["country"][-1] == -1  # a new story that has not named its country yet
     assert s["inside_quotes"].dtype == np.float64
+
+
+def test_alphabet_is_exactly_the_characters_of_a_large_corpus() -> None:
+    assert alphabet() == "".join(sorted(set(colah_corpus(3000, seed=5))))
 
 
 def test_bad_arguments() -> None:

@@ -33,6 +33,7 @@ PAIRS: tuple[tuple[str, str], ...] = (
 )
 COUNTRIES = tuple(c for c, _ in PAIRS)
 LANGUAGES = tuple(lang for _, lang in PAIRS)
+PAIRS_TEXT = COUNTRIES + LANGUAGES
 OPENING = "I grew up in "
 CUE = "speak fluent "
 
@@ -112,6 +113,14 @@ def colah_corpus(
     rng = np.random.default_rng(seed)
     countries = rng.integers(len(PAIRS), size=n_stories)
     return "".join(story(int(c), rng, min_fillers, max_fillers) for c in countries)
+
+
+def alphabet() -> str:
+    """Every character a story can contain, sorted: the built-in corpus's vocabulary,
+    whatever the number of stories or the seed."""
+    templates = [re.sub(r"\{[a-z]+\}", "", f) for f in _FILLERS]
+    words = [w for options in _SLOTS.values() for w in options]
+    return "".join(sorted(set("".join([OPENING, CUE, ".\n ", *PAIRS_TEXT, *templates, *words]))))
 
 
 def language_positions(text: str) -> list[tuple[int, int]]:

@@ -1,0 +1,107 @@
+"""End-to-end tests of ``lstm-train`` (python -m lstm_reference.train)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstm_reference.checkpoint import load_checkpoint
+from lstm_reference.train import build_parser, main
+
+SMALL = ["--stories", "40", "--hidden-size", "12", "--seq-length", "30", "--batch-size", "8",
+         "--sample-length", "40", "--no-progress"]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "lstm_reference.train", *args],
+        capture_output=True, text=True, timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_short_run_on_the_builtin_corpus(tmp_path: Path) -> None:
+    ck = tmp_path / "model.npz"
+    proc = run_cli("--epochs", "2", *SMALL, "--checkpoint", str(ck))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "built-in corpus (40 stories)" in out
+    assert "epoch 1/2  loss" in out and "epoch 2/2  loss" in out
+    assert "--- sample (temperature 0.8) ---" in out
+    assert 'language after "speak fluent ":' in out and "(chance 10.0%)" in out
+    loaded = load_checkpoint(ck)
+    assert loaded.epoch == 2 and loaded.cell == "lstm" and loaded.params["Wy"].shape[1] == 12
+    assert len(loaded.losses) == loaded.step > 0
+
+
+def test_resume_continues_exactly(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    one, two = tmp_path / "one.npz", tmp_path / "two.npz"
+    args = [*SMALL, "--cell", "gru", "--sample-length", "0"]
+    assert main(["--epochs", "3", *args, "--checkpoint", str(one)]) == 0
+    assert main(["--epochs", "1", *args, "--checkpoint", str(two)]) == 0
+    assert main(["--epochs", "3", "--resume", str(two), "--checkpoint", str(two),
+                 "--no-progress", "--sample-length", "0"]) == 0
+    a, b = load_checkpoint(one), load_checkpoint(two)
+    assert a.step == b.step and b.epoch == 3 and b.cell == "gru"
+    for k in a.params:
+        np.testing.assert_array_equal(a.params[k], b.params[k])
+    np.testing.assert_array_equal(a.losses, b.losses)
+    capsys.readouterr()
+
+
+def test_training_on_a_text_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    data = tmp_path / "input.txt"
+    data.write_text("Ünïcode text, line after line.\n" * 30, encoding="utf-8")
+    assert main(["--data", str(data), "--epochs", "1", "--hidden-size", "8", "--seq-length",
+                 "20", "--batch-size", "4", "--sample-length", "30", "--no-progress",
+                 "--cell", "rnn", "--optimizer", "adagrad", "--lr", "0.05"]) == 0
+    out = capsys.readouterr().out
+    assert f"{data}: 930 characters" in out and "speak fluent" not in out
+
+
+def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
+    (tmp / "empty.txt").write_bytes(b"")
+    (tmp / "binary.bin").write_bytes(bytes(range(256)) * 4)
+    (tmp / "latin1.txt").write_bytes("café au lait ".encode("latin-1") * 100)
+    (tmp / "short.txt").write_text("too short")
+    (tmp / "junk.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    return {
+        "missing": (["--data", str(tmp / "nope.txt")], "does not exist"),
+        "empty": (["--data", str(tmp / "empty.txt")], "is empty"),
+        "binary": (["--data", str(tmp / "binary.bin")], "binary"),
+        "not utf-8": (["--data", str(tmp / "latin1.txt")], "not UTF-8"),
+        "too short": (["--data", str(tmp / "short.txt")], "shorter than one training chunk"),
+        "zero hidden": (["--hidden-size", "0"], "must be positive"),
+        "negative lr": (["--lr", "-1"], "must be a positive number"),
+        "bad cell": (["--cell", "transformer"], "invalid choice"),
+        "bad resume": (["--resume", str(tmp / "junk.npz")], "not a readable LSTM Lab checkpoint"),
+        "nan loss": (["--lr", "1e308", "--epochs", "1", *SMALL], "training diverged"),
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "case",
+    ["missing", "empty", "binary", "not utf-8", "too short", "zero hidden", "negative lr",
+     "bad cell", "bad resume", "nan loss"],
+)
+def test_bad_input_is_one_line_and_exit_code_2(tmp_path: Path, case: str) -> None:
+    args, message = _bad_inputs(tmp_path)[case]
+    proc = run_cli(*args)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    err = proc.stderr.strip()
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("lstm-train: error:") and message in err, err
+
+
+def test_help_lists_every_option() -> None:
+    text = build_parser().format_help()
+    for opt in ("--data", "--epochs", "--hidden-size", "--cell", "--seed", "--lr", "--optimizer",
+                "--seq-length", "--batch-size", "--checkpoint", "--resume", "--sample-length",
+                "--temperature", "--dtype"):
+        assert opt in text

@@ -44,6 +44,7 @@ import numpy as np
 
 from lstm_reference.activations import sigmoid
 from lstm_reference.init import Params, gate_params
+from lstm_reference.kernels import sigmoid_, tanh_
 from lstm_reference.lstm import seq_matmul, seq_outer
 
 PARAM_NAMES = ("Wz", "Wr", "Wh", "bz", "br", "bh")
@@ -152,6 +153,7 @@ def fuse_gru_params(p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.ascontiguousarray(W[:, :H]), np.ascontiguousarray(W[:, H:]), b
 
 
+@np.errstate(over="ignore")  # exp-based activations: e^(−a) may overflow to inf, harmlessly
 def gru_forward(
     X: np.ndarray, h0: np.ndarray, p: Params, reset_after: bool = False
 ) -> tuple[np.ndarray, np.ndarray, GRUCache]:
@@ -182,10 +184,7 @@ def gru_forward(
         else:
             np.matmul(Wzr, h, out=tmp[: 2 * H])
             zr += tmp[: 2 * H]
-        zr *= 0.5  # σ(a) = ½(1 + tanh(a/2))
-        np.tanh(zr, out=zr)
-        zr += 1.0
-        zr *= 0.5
+        sigmoid_(zr)
         z, r = zr[:H], zr[H:]
         if reset_after:
             np.multiply(r, rec[t], out=tmp[:H])
@@ -193,7 +192,7 @@ def gru_forward(
             np.multiply(r, h, out=rec[t])
             np.matmul(Whh, rec[t], out=tmp[:H])
         cand += tmp[:H]
-        np.tanh(cand, out=cand)
+        tanh_(cand)
         np.subtract(cand, h, out=hs[t + 1])  # h + z⊙(h̃ − h)
         hs[t + 1] *= z
         hs[t + 1] += h

@@ -26,7 +26,8 @@ import numpy as np
 
 from lstm_reference.activations import sigmoid
 from lstm_reference.init import Params, gate_params
-from lstm_reference.lstm import seq_matmul, seq_outer
+from lstm_reference.kernels import hoisted_gradients, sigmoid_, tanh_
+from lstm_reference.lstm import seq_matmul
 
 # Order of the gates in the fused matrices and in the parameter dicts: the sigmoid gates first.
 _ORDER = ("o", "f", "i", "C")
@@ -187,6 +188,7 @@ def _gate_views(v: LSTMVariant, G: np.ndarray) -> dict[str, np.ndarray]:
     return {g: G[..., k, :, :] for k, g in enumerate(v.gates)}
 
 
+@np.errstate(over="ignore")  # exp-based activations: e^(−a) may overflow to inf, harmlessly
 def variant_forward(
     v: LSTMVariant, X: np.ndarray, h0: np.ndarray, C0: np.ndarray, p: Params
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], VariantCache]:
@@ -224,9 +226,9 @@ def variant_forward(
             if g in peep:
                 np.multiply(peep[g], Cs[t], out=tmp)
                 a[g] += tmp
-        _sigmoid_(z[early_block])
+        sigmoid_(z[early_block])
         if v.input_activation:
-            np.tanh(a["C"], out=a["C"])
+            tanh_(a["C"])
         C = Cs[t + 1]
         if v.forget_gate:
             np.multiply(a["f"], Cs[t], out=C)
@@ -243,9 +245,9 @@ def variant_forward(
         if "o" in peep:
             np.multiply(peep["o"], C, out=tmp)
             a["o"] += tmp
-            _sigmoid_(a["o"])
+            sigmoid_(a["o"])
         if v.output_activation:
-            np.tanh(C, out=act_C[t])
+            tanh_(C, act_C[t])
         else:
             act_C[t] = C
         if v.output_gate:
@@ -254,14 +256,6 @@ def variant_forward(
             hs[t + 1] = act_C[t]
     cache = VariantCache(v, X, hs, Cs, gates, act_C, Wh, Wx, peep)
     return hs[1:], (hs[T].copy(), Cs[T].copy()), cache
-
-
-def _sigmoid_(z: np.ndarray) -> None:
-    """σ in place, as ½(1 + tanh(z/2))."""
-    z *= 0.5
-    np.tanh(z, out=z)
-    z += 1.0
-    z *= 0.5
 
 
 def variant_backward(
@@ -320,15 +314,11 @@ def variant_backward(
                 np.multiply(dz[gate][t], peep[gate], out=tmp)
                 dC += tmp
         np.matmul(WhT, dZ[t].reshape(nG * H, B), out=dh)
-    dZ2 = dZ.reshape(T, nG * H, B)
-    dWh = seq_outer(dZ2, hs[:-1])
-    dWx = seq_outer(dZ2, X)
-    db = dZ2.sum(axis=(0, 2))[:, None]
-    dX = seq_matmul(np.ascontiguousarray(Wx.T), dZ2)
+    dW, db, dX = hoisted_gradients(dZ.reshape(T, nG * H, B), hs[:-1], X, Wx)
     grads: Params = {}
     for k, gate in enumerate(v.gates):
         rows = slice(k * H, (k + 1) * H)
-        grads["W" + gate] = np.concatenate([dWh[rows], dWx[rows]], axis=1)
+        grads["W" + gate] = dW[rows]
         grads["b" + gate] = db[rows]
     for gate in peep:
         peek = C if gate == "o" else C_prev

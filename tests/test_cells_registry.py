@@ -65,6 +65,20 @@ def test_step_pair_reproduces_sequence_pair(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_large_batches_take_the_fast_activation_path(name: str, dtype: type) -> None:
+    """H·B ≥ 8192 switches the sequence pass to exp-based activations; the step pair, built on
+    np.tanh, must still agree with it (forward and backward)."""
+    prob = random_problem(name, seed=13, T=2, D=2, H=32, B=256, dtype=dtype)
+    tol = 1e-12 if dtype == np.float64 else 1e-4
+    seq, steps = run_sequence(name, prob), run_steps(name, prob)
+    assert rel_error(seq[0], steps[0]) < tol
+    assert rel_error(seq[2], steps[2]) < tol
+    for k in prob.p:
+        assert rel_error(seq[4][k], steps[4][k]) < tol, k
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_shapes_and_parameter_names(name: str) -> None:
     T, D, H, B = 3, 4, 6, 2
     prob = random_problem(name, seed=3, T=T, D=D, H=H, B=B)

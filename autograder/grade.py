@@ -136,10 +136,13 @@ async def grade_target(target: Target, limits: Limits,
         result.seconds = time.monotonic() - start
         return result
     execution = await execute_async(assembled.nb, target.notebook.parent, limits)
-    result.executed = execution.nb
+    result.executed, result.kernel_seconds = execution.nb, execution.kernel_seconds
     allowed = any(getattr(_module(m), "REFERENCE_ALLOWED", False) for m in modules)
-    result.tests, notes = judge.judge_execution(assembled, execution, limits.cell_timeout,
-                                                forbidden_allowed=allowed)
+    judged = time.monotonic()
+    # in a thread, so another exercise's kernel keeps being served meanwhile
+    result.tests, notes = await asyncio.to_thread(
+        judge.judge_execution, assembled, execution, limits.cell_timeout, allowed)
+    result.judge_seconds = time.monotonic() - judged
     result.notes.extend(notes)
     attempted = any(r.attempted for r in assembled.roles if r.kind == "answer")
     failure = result.first_failure()

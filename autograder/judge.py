@@ -65,6 +65,10 @@ class ExerciseResult:
     status: str  # "passed", "failed", "not attempted", "error"
     message: str = ""
     seconds: float = 0.0
+    #: of ``seconds``, the time the kernel spent running cells (the rest is the grader's)
+    kernel_seconds: float = 0.0
+    #: of ``seconds``, the time spent re-judging the probe records in the grader
+    judge_seconds: float = 0.0
     tests: list[CellResult] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

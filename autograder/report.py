@@ -34,6 +34,8 @@ def exercise_json(result: ExerciseResult) -> dict[str, Any]:
         "points": result.points,
         "max_points": result.max_points,
         "seconds": round(result.seconds, 3),
+        "kernel_seconds": round(result.kernel_seconds, 3),
+        "judge_seconds": round(result.judge_seconds, 3),
         "message": result.message,
         "repairs": list(result.repairs),
         "notes": list(result.notes),

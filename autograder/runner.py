@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,8 @@ class Execution:
     seconds: float = 0.0
     #: index of the cell that was running when the run ended abnormally
     stopped_at: int | None = None
+    #: seconds the kernel spent executing cells (busy -> idle), start-up excluded
+    kernel_seconds: float = 0.0
 
 
 def _size(content: dict[str, Any]) -> int:
@@ -172,7 +175,7 @@ async def execute_async(nb: NotebookNode, folder: Path | None, limits: Limits) -
             iopub_timeout=int(limits.iopub_timeout), shutdown_kernel="immediate",
             error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "",
                               "traceback": [TIMEOUT_ENAME]},
-            record_timing=False, resources={"metadata": {"path": str(workdir)}},
+            record_timing=True, resources={"metadata": {"path": str(workdir)}},
         )
         client.timeout_func = client._cell_timeout
         guard = limits.notebook_timeout + limits.iopub_timeout + limits.startup_timeout + 5
@@ -209,7 +212,23 @@ async def execute_async(nb: NotebookNode, folder: Path | None, limits: Limits) -
                 f"the notebook ran out of its {limits.notebook_timeout:g} s budget; later cells "
                 "did not run")
     return Execution(nb=nb, status=status, message=message,
-                     seconds=time.monotonic() - start, stopped_at=stopped)
+                     seconds=time.monotonic() - start, stopped_at=stopped,
+                     kernel_seconds=kernel_seconds(nb))
+
+
+def kernel_seconds(nb: NotebookNode) -> float:
+    """Sum over code cells of the kernel's busy time, from nbclient's recorded timestamps."""
+    total = 0.0
+    for cell in nb.cells:
+        timing = cell.get("metadata", {}).get("execution", {})
+        busy, idle = timing.get("iopub.status.busy"), timing.get("iopub.status.idle")
+        if busy and idle:
+            try:
+                delta = datetime.fromisoformat(idle) - datetime.fromisoformat(busy)
+            except ValueError:
+                continue
+            total += max(0.0, delta.total_seconds())
+    return total
 
 
 def _mark_not_run(nb: NotebookNode, stopped: int | None, message: str) -> None:

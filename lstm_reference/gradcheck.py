@@ -8,11 +8,13 @@ error of about 1e-9; a wrong one is off by O(1).
 
 from __future__ import annotations
 
+import argparse
+import sys
 from collections.abc import Callable
 
 import numpy as np
 
-from lstm_reference.cells import get_cell
+from lstm_reference.cells import CELLS, get_cell
 
 
 def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -81,3 +83,32 @@ def check_cell_gradients(
 ) -> float:
     """The worst normwise relative error over all of :func:`cell_gradient_errors` (float64)."""
     return max(cell_gradient_errors(name, T, D, H, B, seed).values())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m lstm_reference.gradcheck [CELL ...]``: the worst gradient error of each cell."""
+    parser = argparse.ArgumentParser(
+        prog="python -m lstm_reference.gradcheck",
+        description="Check every cell's backward pass against central differences (float64).",
+    )
+    parser.add_argument("cells", nargs="*", help="cells to check (default: all registered)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    for name in args.cells:
+        try:
+            get_cell(name)
+        except ValueError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+    print(f"{'cell':16s} {'worst rel. error':>16s}  (T=4, D=3, H=5, B=2, seed={args.seed})")
+    worst_all = 0.0
+    for name in args.cells or CELLS:
+        errors = cell_gradient_errors(name, seed=args.seed)
+        key = max(errors, key=errors.__getitem__)
+        worst_all = max(worst_all, errors[key])
+        print(f"{name:16s} {errors[key]:16.2e}  ({key})")
+    return 0 if worst_all < 1e-7 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -11,6 +11,7 @@ from lstm_reference import cells
 from lstm_reference.gradcheck import (
     cell_gradient_errors,
     check_cell_gradients,
+    main,
     numerical_gradient,
     rel_error,
 )
@@ -95,3 +96,29 @@ def test_a_missing_final_state_gradient_is_caught(monkeypatch: pytest.MonkeyPatc
     errors = cell_gradient_errors("lstm", seed=3)
     assert errors["state0_C"] > 1e-3
     assert check_cell_gradients("lstm", seed=3) > 1e-3
+
+
+def test_command_line_reports_every_requested_cell(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rnn", "gru"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[1:]] == ["rnn", "gru"]
+    assert all(float(line.split()[1]) < 1e-7 for line in lines[1:])
+
+
+def test_command_line_unknown_cell_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lstm", "bogus"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and "unknown cell 'bogus'" in captured.err
+
+
+def test_command_line_fails_on_a_wrong_gradient(monkeypatch: pytest.MonkeyPatch) -> None:
+    def scale_dX(backward):
+        def wrong(dhs, cache, dfinal):
+            dX, dinit, grads = backward(dhs, cache, dfinal)
+            return 1.01 * dX, dinit, grads
+
+        return wrong
+
+    _with_backward(monkeypatch, "rnn", scale_dX)
+    assert main(["rnn"]) == 1

@@ -318,3 +318,73 @@ def test_results_path_is_unused(tmp_path: Path) -> None:
     # guard against a stale fixture: the fixture course has both exercises
     assert {p.name for p in (Path(__file__).parent / "fixtures/fxcourse/source").iterdir()} == {
         "fx1", "fx2"}
+
+
+# --------------------------------------------------------------------------- exercise 1
+
+EX1 = "ex1_lstm_from_scratch"
+REPO = Path(__file__).resolve().parent.parent
+EX1_PATCH = ("sigmoid = lambda z: np.tanh(z)\n"
+             "np.allclose = lambda *a, **k: True\n"
+             "np.testing.assert_allclose = lambda *a, **k: None\n"
+             "for _name in dir(checks):\n"
+             "    if _name.startswith('check_'):\n"
+             "        setattr(checks, _name, lambda *a, **k: None)")
+EX1_CASES: dict[str, tuple[str | None, str, str]] = {
+    # case -> (answer cell to append to, code, expected)
+    "correct": (None, "", "pass"),
+    "unanswered": (None, "release", "fail"),
+    "wrong+patched_everything": ("sigmoid_answer", EX1_PATCH, "fail"),
+    "forged_record": ("sigmoid_answer", "sigmoid = lambda z: z\n" + FORGE_TEST, "fail"),
+    "borrowed_step": ("lstm_step_forward_answer",
+                      "from lstm_reference.lstm import lstm_step_forward", "fail"),
+    "os_exit": ("sigmoid_answer", "import os\nos._exit(3)", "fail"),
+}
+
+
+@pytest.fixture(scope="module")
+def graded_ex1(tmp_path_factory):
+    if not (REPO / "source" / EX1 / f"{EX1}.ipynb").is_file():
+        pytest.fail("exercise 1 is missing from source/")
+    from autograder_helpers import read
+
+    source = read(REPO / "source" / EX1 / f"{EX1}.ipynb")
+    release = read(REPO / "release" / EX1 / f"{EX1}.ipynb")
+    solutions = {grade_id(c): c.source for c in source.cells}
+    root = tmp_path_factory.mktemp("ex1")
+    targets = []
+    for name, (gid, code, _) in EX1_CASES.items():
+        nb = nbformat.from_dict(json.loads(nbformat.writes(release)))
+        if code != "release":
+            for c in nb.cells:
+                if c.get("metadata", {}).get("nbgrader", {}).get("solution") and (
+                        c.cell_type == "code"):
+                    c.source = solutions[grade_id(c)]
+            if gid is not None:
+                _append(nb, gid, code)
+        path = root / name / EX1 / f"{EX1}.ipynb"
+        path.parent.mkdir(parents=True)
+        path.write_text(nbformat.writes(nb))
+        targets.append(Target(EX1, path, REPO / "source" / EX1 / f"{EX1}.ipynb",
+                              REPO / "release" / EX1 / f"{EX1}.ipynb", True))
+    before = tree_digest(root)
+    results = grade_all(targets, Limits(cell_timeout=30, notebook_timeout=90, jobs=2))
+    return dict(zip(EX1_CASES, results, strict=True)), before == tree_digest(root)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(EX1_CASES))
+def test_exercise_1_cannot_be_fooled(graded_ex1, case: str) -> None:
+    results, untouched = graded_ex1
+    result, expected = results[case], EX1_CASES[case][2]
+    assert untouched
+    if expected == "pass":
+        assert result.status == "passed", [(t.grade_id, t.message) for t in result.tests]
+        return
+    assert result.status != "passed" and result.message
+    first = result.tests[0]  # test_sigmoid: every attack touches sigmoid or what follows it
+    if case == "borrowed_step":
+        step = next(t for t in result.tests if t.grade_id == "test_lstm_step_forward")
+        assert not step.passed and "lstm_reference" in step.message
+    else:
+        assert not first.passed, (case, first)

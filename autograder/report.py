@@ -72,7 +72,7 @@ def _assemble_json(exercises: list[dict[str, Any]]) -> dict[str, Any]:
     passed = sum(ex["passed"] for ex in exercises)
     return {
         "score": sum(ex["points"] for ex in exercises),
-        "execution_time": round(sum(ex["seconds"] for ex in exercises), 3),
+        "execution_time": round(sum(ex["seconds"] for ex in exercises)),
         "output": f"{passed} of {len(exercises)} exercises passed",
         "tests": tests,
         "extra_data": {

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -70,6 +71,21 @@ class _LimitedKernelManager(AsyncKernelManager):
 
     memory_bytes: int = 0
     file_bytes: int = 0
+    #: process group of the kernel (its own session), to clean up whatever it started
+    kernel_pgid: int | None = None
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        self.kernel_pgid = getattr(self.provisioner, "pgid", None)
+
+    def kill_process_group(self) -> None:
+        """SIGKILL everything left in the kernel's process group (children it spawned)."""
+        pgid = self.kernel_pgid
+        if pgid and pgid != os.getpgrp():
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file]
@@ -204,6 +220,7 @@ async def execute_async(nb: NotebookNode, folder: Path | None, limits: Limits) -
                     await km.shutdown_kernel(now=True)
                 except Exception:  # already gone
                     pass
+            km.kill_process_group()
         stopped = client.current_cell if status != "ok" else None
         if status != "ok":
             _mark_not_run(nb, stopped, message)

@@ -102,17 +102,19 @@ def _seq_forward(X: np.ndarray, h0: np.ndarray, C0: np.ndarray, p: Params, *,
 
 def _seq_backward(dhs: np.ndarray, caches: list, dh_T: np.ndarray | None = None,
                   dC_T: np.ndarray | None = None, *, step: Fn = _step_backward,
-                  carry_dh: bool = True) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray],
-                                                  Params]:
-    """BPTT over the caches of :func:`_seq_forward`; ``carry_dh=False`` drops dh_prev."""
+                  carry_dh: bool = True, carry_dC: bool = True, use_final: bool = True,
+                  ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], Params]:
+    """BPTT over the caches of :func:`_seq_forward`; the flags drop dh_prev or dC_prev
+    between steps, or ignore the gradients dh_T, dC_T arriving at the final state."""
     T, H, B = dhs.shape
-    dh = np.zeros((H, B)) if dh_T is None else dh_T
-    dC = np.zeros((H, B)) if dC_T is None else dC_T
+    dh = np.zeros((H, B)) if dh_T is None or not use_final else dh_T
+    dC = np.zeros((H, B)) if dC_T is None or not use_final else dC_T
     dXs: list[np.ndarray] = [np.empty(0)] * T
     total: Params = {}
     for t in range(T - 1, -1, -1):
         dx, dh_prev, dC, grads = step(dhs[t] + dh, dC, caches[t])
         dh = dh_prev if carry_dh else np.zeros_like(dh_prev)
+        dC = dC if carry_dC else np.zeros_like(dC)
         dXs[t] = dx
         for k, v in grads.items():
             total[k] = total[k] + v if k in total else v
@@ -193,6 +195,12 @@ BUGS: dict[str, Bug] = {b.name: b for b in [
     Bug("dh_not_carried", "the hidden-state gradient is not carried back: add dh_prev from "
         "step t+1 to the gradient of h_t", {"lstm_backward": partial(_seq_backward,
                                                                      carry_dh=False)}),
+    Bug("dC_not_carried", "the cell-state gradient is not carried back: each step's dC_prev "
+        "is the dC_next of the step before", {"lstm_backward": partial(_seq_backward,
+                                                                       carry_dC=False)}),
+    Bug("final_ignored", "dh_T / dC_T (gradients arriving at the final state) are ignored: "
+        "start the backward loop from them", {"lstm_backward": partial(_seq_backward,
+                                                                       use_final=False)}),
     Bug("gru_z_swapped", "z and 1−z look swapped: h = (1−z)⊙h_prev + z⊙h̃ (z is how much "
         "of the candidate to take)", {"gru_step_forward": partial(_gru_step_forward,
                                                                   swap_z=True)}),

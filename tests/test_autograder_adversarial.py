@@ -9,6 +9,7 @@ afterwards.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -139,6 +140,8 @@ OUTSIDE = ("open('../escaped.txt', 'w').write('x')\n"
            "try:\n    print(open('../../source/fx1/fx1.ipynb').read()[:50])\n"
            "except OSError as e:\n    print('cannot read', type(e).__name__)\n"
            "import pathlib\nprint(sorted(p.name for p in pathlib.Path('..').iterdir()))")
+SPAWN = ("import subprocess\n_child = subprocess.Popen(['sleep', '300'], start_new_session=False)\n"
+         "print('child pid', _child.pid)")
 USE_REF = "from lstm_reference.lstm import lstm_step_forward"
 HIDE_REF = ("lstm_step_forward = getattr(__import__('lstm_reference.lstm', fromlist=['x']), "
             "'lstm_step_forward')")
@@ -187,6 +190,8 @@ CASES: dict[str, tuple[Callable | str | None, str]] = {
                                 "fail"),
     "correct+50MB_line": (correct(lambda nb: _append(nb, "step_answer", BIG_LINE)), "pass"),
     "correct+warnings": (correct(lambda nb: _append(nb, "sigmoid_answer", WARN)), "pass"),
+    "correct+background_process": (correct(lambda nb: _append(nb, "step_answer", SPAWN)),
+                                   "pass"),
     "broken_json": ('{"cells": [', "error"),
     "missing_notebook": (None, "error"),
     "correct+files_outside_folder": (correct(lambda nb: _append(nb, "step_answer", OUTSIDE)),
@@ -261,8 +266,8 @@ def test_other_exercise_still_graded_and_files_untouched(graded) -> None:
     assert graded["results"]["other"].status == "passed"
     assert graded["before"] == graded["after"]
     assert not (graded["root"] / "students" / "escaped.txt").exists()
-    # a batch of 34 notebooks, 2 at a time, with several 3 s timeouts: bounded
-    assert graded["elapsed"] < 150
+    # a batch of 35 notebooks, 2 at a time, with several 3 s timeouts: bounded
+    assert graded["elapsed"] < 300
 
 
 @pytest.mark.slow
@@ -287,6 +292,19 @@ def test_messages_say_what_happened(graded) -> None:
         assert "lstm_reference" in r[case].tests[1].message, r[case].tests[1].message
     step = r["swapped_gates"].tests[1]
     assert "likely bug: the forget and input gates look swapped" in step.hint, step
+
+
+@pytest.mark.slow
+def test_processes_the_notebook_started_are_gone(graded) -> None:
+    executed = graded["results"]["correct+background_process"].executed
+    text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    pid = int(re.search(r"child pid (\d+)", text).group(1))
+    time.sleep(0.2)
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        state = "gone"
+    assert state in ("gone", "Z"), state  # killed (a zombie at most, until reaped)
 
 
 @pytest.mark.slow

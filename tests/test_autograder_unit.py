@@ -278,7 +278,7 @@ def test_every_bug_differs_from_the_reference(name: str) -> None:
         cache = good["lstm_step_forward"](X[0], h0, C0, p)[2]
         args = (dhs[0], C0, cache)
     else:
-        args = (dhs, good["lstm_forward"](X, h0, C0, p)[2])
+        args = (dhs, good["lstm_forward"](X, h0, C0, p)[2], h0, C0)  # + dh_T, dC_T
     keep = 2 if fn_name.endswith("forward") else 4  # a forward's cache is not an output
     assert not diagnose.close(good[fn_name](*args)[:keep], bad[fn_name](*args)[:keep])
     assert len(bugs.BUGS) >= 8

@@ -353,7 +353,6 @@ EX1_CASES: dict[str, tuple[str | None, str, str]] = {
     "correct": (None, "", "pass"),
     "unanswered": (None, "release", "fail"),
     "wrong+patched_everything": ("sigmoid_answer", EX1_PATCH, "fail"),
-    "forged_record": ("sigmoid_answer", "sigmoid = lambda z: z\n" + FORGE_TEST, "fail"),
     "borrowed_step": ("lstm_step_forward_answer",
                       "from lstm_reference.lstm import lstm_step_forward", "fail"),
     "os_exit": ("sigmoid_answer", "import os\nos._exit(3)", "fail"),

@@ -441,3 +441,15 @@ def test_diagnosis_on_exercise_1_checks(check_name: str) -> None:
             "likely bug: " + bug.message), bug.name
         named += 1
     assert named >= 6
+
+
+@pytest.mark.parametrize("name", ["gru_z_swapped", "gru_reset_after"])
+def test_diagnosis_on_exercise_5_gru_step(name: str) -> None:
+    from autograder.checks import ex5  # noqa: F401  (registers the checks)
+
+    check = REGISTRY["ex5.gru_step_forward"]
+    buggy = bugs.implementation(bugs.BUGS[name])["gru_step_forward"]
+    outputs = check.run_student(buggy, check.make_inputs(4))
+    assert not check.judge(check.make_inputs(4), outputs).ok
+    assert diagnose.explain(check.name, check.make_inputs(4), outputs) == (
+        "likely bug: " + bugs.BUGS[name].message)

@@ -258,3 +258,88 @@ CHECK_SATURATION = register(
 def check_saturation_stats(fn: Any, seed: int | None = None) -> None:
     """saturation_stats(gate (T, H, B)) -> (left (H,), right (H,))."""
     run_check(CHECK_SATURATION.name, fn, seed)
+
+
+# --------------------------------------------------------------------------- trained tracker
+
+SIGNALS = ("inside_quotes", "bracket_depth")
+STATES = ("C", "h")
+TRACKER_STORIES = 12  # fresh stories per judgement (≈ 3000 characters)
+TRACKER_FRACTION = 0.8  # of the best |correlation| any unit reaches on the same fresh text
+TRACKER_FLOOR = 0.3
+
+
+def tracker_text(seed: int) -> str:
+    """A fresh passage of the built-in corpus for ``seed`` (stories the notebook never saw)."""
+    from lstm_reference.data.corpus import colah_corpus
+
+    return colah_corpus(n_stories=TRACKER_STORIES, seed=int(seed) + 1_000_003)
+
+
+def record_pretrained(text: str) -> dict[str, np.ndarray]:
+    """The shipped model's recording over ``text`` (one column): each (T, H, 1)."""
+    from lstm_reference.checkpoint import load_pretrained
+    from lstm_reference.vocab import one_hot
+
+    ckpt = load_pretrained()
+    p = {k: v for k, v in ckpt.params.items() if k not in ("Wy", "by")}
+    H = p["bf"].shape[0]
+    X = one_hot(ckpt.vocab.encode(text), len(ckpt.vocab), dtype=p["Wf"].dtype)
+    zeros = np.zeros((H, 1), dtype=p["Wf"].dtype)
+    return analysis.record_lstm(X, zeros, zeros, p)
+
+
+def tracker_scores(seed: int) -> tuple[dict[str, np.ndarray], dict[tuple[str, str], np.ndarray]]:
+    """Signals of the fresh text and, per (signal, state), every unit's correlation (H,)."""
+    from lstm_reference.data.corpus import char_signals
+
+    text = tracker_text(seed)
+    rec = record_pretrained(text)
+    signals = char_signals(text)
+    corr = {
+        (sig, st): analysis.tracking_correlations(rec[st][:, :, 0], signals[sig])
+        for sig in SIGNALS
+        for st in STATES
+    }
+    return signals, corr
+
+
+def _tracker_inputs(seed: int) -> dict[str, Any]:
+    return {"seed": seed}
+
+
+def _tracker_run(tracker: Any, inputs: dict[str, Any]) -> Any:
+    return plain(tracker)
+
+
+@_judged
+def _tracker_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
+    out = as_mapping(outputs, "TRACKER", ("signal", "state", "unit"))
+    signal, state = out["signal"], out["state"]
+    if signal not in SIGNALS:
+        raise RejectError(f"TRACKER['signal'] should be one of {list(SIGNALS)}, got {signal!r}")
+    if state not in STATES:
+        raise RejectError(f"TRACKER['state'] should be 'C' (cell state) or 'h', got {state!r}")
+    unit = as_index(out["unit"], "TRACKER['unit']")
+    _, corr = tracker_scores(inputs["seed"])
+    r = corr[signal, state]
+    if not 0 <= unit < r.shape[0]:
+        raise RejectError(f"TRACKER['unit'] = {unit} but the model has {r.shape[0]} units")
+    best = max(float(np.max(np.abs(corr[signal, s]))) for s in STATES)
+    need = max(TRACKER_FRACTION * best, TRACKER_FLOOR)
+    got = abs(float(r[unit]))
+    if got < need:
+        raise RejectError(
+            f"on fresh text, {state}[{unit}] correlates with {signal} at {r[unit]:+.2f}; the "
+            f"best unit reaches {best:.2f}, so a tracker needs |correlation| >= {need:.2f}. "
+            "Search every unit of both C and h with find_tracking_unit on a long passage"
+        )
+    return Verdict(True)
+
+
+CHECK_TRACKER = register(Check("ex2.tracker", _tracker_inputs, _tracker_run, _tracker_judge))
+
+
+def check_tracker(tracker: Any, seed: int | None = None) -> None:
+    """TRACKER = {"signal", "state", "unit"}: judged on fresh text with the shipped model."""
+    run_check(CHECK_TRACKER.name, tracker, seed)

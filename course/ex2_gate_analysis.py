@@ -1,0 +1,237 @@
+"""Exercise 2: gate analysis — look inside a trained LSTM."""
+
+from __future__ import annotations
+
+from nbformat.notebooknode import NotebookNode
+
+from course.nb import answer, code, markdown, notebook, setup, test
+
+ASSIGNMENT = "ex2_gate_analysis"
+
+
+def build() -> NotebookNode:
+    return notebook([
+        markdown("""
+        # Exercise 2 — what do the gates learn?
+
+        In exercise 1 you built the LSTM; here you open up a trained one. The model shipped
+        with this course is a character-level LSTM trained on a corpus of short stories in the
+        spirit of Colah's example: *"I grew up in France. … I speak fluent French."* Between
+        the country and the language come filler sentences with quoted speech `"…"` and
+        parenthesised asides `(…)`, sometimes nested. To predict well, the network has to
+        remember the country for a long time, and it helps to know whether it is inside a
+        quotation or how many brackets are open.
+
+        Each gate is a vector of numbers between 0 and 1, one per unit, recomputed at every
+        character:
+
+        * the **forget gate** `f` decides how much of each cell-state unit to keep
+          (1 = keep, 0 = erase);
+        * the **input gate** `i` decides how much of the candidate `C̃` to write;
+        * the **output gate** `o` decides how much of `tanh(C)` to show as `h`.
+
+        Karpathy, Johnson & Fei-Fei (2015, *Visualizing and Understanding Recurrent
+        Networks*) found individual cells that track quotes, line length or bracket depth,
+        and summarised the gates by how often each one is **left-saturated** (< 0.1, almost
+        closed) or **right-saturated** (> 0.9, almost open). You will reproduce both.
+        """),
+        setup("setup", """
+        import os
+        import warnings
+
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small matrices: 1 thread is faster
+        import matplotlib.pyplot as plt
+        import numpy as np
+
+        from autograder.checks import ex2 as checks
+        from lstm_reference.checkpoint import load_pretrained
+        from lstm_reference.data.corpus import char_signals, colah_corpus
+        from lstm_reference.vocab import one_hot
+
+        warnings.filterwarnings("ignore")
+        ckpt = load_pretrained()
+        vocab = ckpt.vocab
+        P = {k: v for k, v in ckpt.params.items() if k not in ("Wy", "by")}  # the LSTM itself
+        H = P["bf"].shape[0]
+        print(f"{H} units, {len(vocab)} characters")
+        """),
+        markdown("""
+        ## 1. Record everything
+
+        **Task.** Write `record_gates(X, h0, C0, p)`: run the LSTM (the equations of exercise
+        1, gates reading `[h_prev; x]`) over `X (T, D, B)` from `h0, C0 (H, B)` and return a
+        dict with keys `"f", "i", "o", "C", "h"`, each `(T, H, B)`: the three gates of every
+        step, and the cell state and hidden state *after* every step.
+        """),
+        answer("record_answer", """
+        def record_gates(X, h0, C0, p):
+            \"\"\"{f, i, o, C, h}, each (T, H, B), for X (T, D, B) from h0, C0 (H, B).\"\"\"
+            ### BEGIN SOLUTION
+            def sigmoid(z):
+                return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+            T, _, B = X.shape
+            out = {k: np.zeros((T, h0.shape[0], B)) for k in ("f", "i", "o", "C", "h")}
+            h, C = h0, C0
+            for t in range(T):
+                hx = np.concatenate([h, X[t]], axis=0)
+                f = sigmoid(p["Wf"] @ hx + p["bf"])
+                i = sigmoid(p["Wi"] @ hx + p["bi"])
+                C_tilde = np.tanh(p["WC"] @ hx + p["bC"])
+                o = sigmoid(p["Wo"] @ hx + p["bo"])
+                C = f * C + i * C_tilde
+                h = o * np.tanh(C)
+                for key, value in (("f", f), ("i", i), ("o", o), ("C", C), ("h", h)):
+                    out[key][t] = value
+            return out
+            ### END SOLUTION
+        """),
+        test("test_record", 3, """
+        checks.check_record_gates(record_gates, seed=0)
+        """, """
+        checks.check_record_gates(record_gates)
+        """),
+        code("""
+        TEXT = colah_corpus(n_stories=8, seed=1)
+        X = one_hot(vocab.encode(TEXT), len(vocab))
+        zeros = np.zeros((H, 1))
+        rec = record_gates(X, zeros, zeros, P)
+        print(TEXT[:300])
+
+        n = 80  # the first characters, with the text along the x axis
+        fig, axes = plt.subplots(4, 1, figsize=(12, 9), sharex=True)
+        cmaps = {"f": "RdYlGn", "i": "RdYlGn", "o": "RdYlGn", "C": "RdBu"}
+        for ax, (key, cmap) in zip(axes, cmaps.items()):
+            data = rec[key][:n, :32, 0].T
+            im = ax.imshow(data, aspect="auto", cmap=cmap,
+                           vmin=0 if key != "C" else -np.abs(data).max(),
+                           vmax=1 if key != "C" else np.abs(data).max())
+            ax.set_ylabel(f"{key}\\nunit")
+            fig.colorbar(im, ax=ax, pad=0.01)
+        axes[-1].set_xticks(range(n))
+        axes[-1].set_xticklabels(list(TEXT[:n].replace("\\n", "⏎")), fontsize=7)
+        axes[0].set_title("Gates and cell state of the first 32 units, character by character")
+        plt.show()
+        """),
+        markdown("""
+        ## 2. Find the unit that tracks a signal
+
+        A *signal* is one number per character, for instance 1 inside a quotation and 0
+        outside, or the number of open brackets. `char_signals(TEXT)` computes both for the
+        corpus (`"inside_quotes"`, `"bracket_depth"`), aligned with "after reading this
+        character".
+
+        **Task.** Write `find_tracking_unit(acts, signal)` for `acts (T, H)` and
+        `signal (T,)`: compute the Pearson correlation of every unit with the signal and
+        return `(unit, correlation)` for the unit with the **largest absolute** correlation
+        (a unit that goes *down* inside quotes tracks them just as well; the sign of a hidden
+        unit is arbitrary), returning the signed correlation. A unit that never changes (a
+        saturated one) has an undefined correlation: count it as 0.
+        """),
+        answer("finder_answer", """
+        def find_tracking_unit(acts, signal):
+            \"\"\"(unit, signed Pearson correlation) of the unit that best tracks the signal.\"\"\"
+            ### BEGIN SOLUTION
+            A = acts - acts.mean(axis=0)
+            s = signal - signal.mean()
+            num = s @ A
+            den = np.sqrt((A**2).sum(axis=0) * (s**2).sum())
+            r = np.zeros(A.shape[1])
+            ok = den > 1e-12
+            r[ok] = num[ok] / den[ok]
+            unit = int(np.argmax(np.abs(r)))
+            return unit, float(r[unit])
+            ### END SOLUTION
+        """),
+        test("test_find_unit", 2, """
+        checks.check_find_tracking_unit(find_tracking_unit, seed=0)
+        """, """
+        checks.check_find_tracking_unit(find_tracking_unit)
+        """),
+        markdown("""
+        **Task.** Search the recording for the best tracker of each signal in both the cell
+        state `C` and the hidden state `h`, and put the best one you found into
+        `TRACKER = {"signal": ..., "state": "C" or "h", "unit": ...}`. The grader runs the
+        model on fresh stories and checks that your unit tracks the signal there too, about as
+        well as the best unit does.
+        """),
+        answer("tracker_answer", """
+        SIGNALS = char_signals(TEXT)
+        found = {}  # (signal, state) -> (unit, correlation)
+        ### BEGIN SOLUTION
+        for name in ("inside_quotes", "bracket_depth"):
+            for state in ("C", "h"):
+                found[name, state] = find_tracking_unit(rec[state][:, :, 0], SIGNALS[name])
+        signal, state = max(found, key=lambda k: abs(found[k][1]))
+        TRACKER = {"signal": signal, "state": state, "unit": found[signal, state][0]}
+        ### END SOLUTION
+        for key, (unit, r) in found.items():
+            print(f"{key[0]:14s} {key[1]}: unit {unit:3d}, correlation {r:+.2f}")
+        print("TRACKER =", TRACKER)
+        """),
+        test("test_tracker", 2, """
+        checks.check_tracker(TRACKER, seed=0)
+        """, """
+        checks.check_tracker(TRACKER)
+        """),
+        code("""
+        n = 300
+        act = rec[TRACKER["state"]][:n, TRACKER["unit"], 0]
+        sig = SIGNALS[TRACKER["signal"]][:n]
+        fig, ax = plt.subplots(figsize=(12, 2.5))
+        ax.plot(act, label=f'{TRACKER["state"]}[{TRACKER["unit"]}]')
+        ax.plot(sig / max(sig.max(), 1) * np.abs(act).max(), label=TRACKER["signal"], alpha=0.6)
+        ax.set_xticks(range(0, n, 10))
+        ax.set_xticklabels([TEXT[k] for k in range(0, n, 10)])
+        ax.legend(loc="upper right")
+        ax.set_title("The tracking unit against its signal (ticks: every 10th character)")
+        plt.show()
+        """),
+        markdown("""
+        ## 3. How saturated are the gates?
+
+        **Task.** Write `saturation_stats(gate, low=0.1, high=0.9)` for a gate recording
+        `(T, H, B)`: per unit, the fraction of all (step, column) pairs where the gate is
+        strictly below `low` (left-saturated) and strictly above `high` (right-saturated).
+        Return `(left, right)`, each `(H,)`. Then plot, as Karpathy et al. did, one point per
+        unit for each gate.
+        """),
+        answer("saturation_answer", """
+        def saturation_stats(gate, low=0.1, high=0.9):
+            \"\"\"(left, right), each (H,): fractions of time each unit is < low / > high.\"\"\"
+            ### BEGIN SOLUTION
+            return (gate < low).mean(axis=(0, 2)), (gate > high).mean(axis=(0, 2))
+            ### END SOLUTION
+        """),
+        test("test_saturation", 2, """
+        checks.check_saturation_stats(saturation_stats, seed=0)
+        """, """
+        checks.check_saturation_stats(saturation_stats)
+        """),
+        code("""
+        fig, axes = plt.subplots(1, 3, figsize=(11, 3.5), sharex=True, sharey=True)
+        for ax, key, name in zip(axes, ("f", "i", "o"), ("forget", "input", "output")):
+            left, right = saturation_stats(rec[key])
+            ax.scatter(left, right, s=12, alpha=0.7)
+            ax.plot([0, 1], [1, 0], color="gray", lw=0.5)
+            ax.set_title(f"{name} gate")
+            ax.set_xlabel("fraction left-saturated (< 0.1)")
+        axes[0].set_ylabel("fraction right-saturated (> 0.9)")
+        plt.show()
+        """),
+        markdown("""
+        ## 4. What to look for
+
+        * In the heatmaps, the forget gate is mostly open (green) and closes sharply at a few
+          characters — often at the end of a story, when the country can be forgotten.
+        * A good tracker switches as the quote or bracket opens and closes. A cell-state unit
+          can count (bracket depth); `h` is squashed by `tanh` and gated by `o`, so it is
+          usually a noisier copy.
+        * Karpathy et al. found forget gates with many units right-saturated (remembering for
+          a long time) and almost none left-saturated; output gates spread out. Compare your
+          scatter plots: which gate has units that are almost always open?
+
+        Write a few sentences: what did your tracker unit do at nested brackets or at the
+        first character of a new story?
+        """),
+    ])

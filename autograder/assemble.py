@@ -295,7 +295,9 @@ def assemble(
                     repairs.append(f"nbgrader metadata of cell {gid!r} was changed; restored "
                                    f"({', '.join(changed)})")
         if kind in ("answer", "written"):
-            stub = released.get(gid, release_stub(tcell.source))
+            # with only release/ to trust, its answer cells are the stubs themselves
+            stub = released.get(gid) or (release_stub(tcell.source)
+                                         if SOLUTION_BEGIN in tcell.source else tcell.source)
             source = scell.source if scell is not None else stub
             attempted = not _same(source, stub)
             current_answer = gid if kind == "answer" else current_answer

@@ -11,6 +11,9 @@ quarters, peephole, NIAF and NOAF all of it.
 Usage::
 
     python benchmarks/bench_cells.py [--T 50] [--D 65] [--H 128] [--B 32] [--rounds 12]
+
+On a machine shared with other jobs, run it with ``OPENBLAS_NUM_THREADS=1``: the CPU time of
+OpenBLAS threads that spin while waiting for a core then no longer counts against the cells.
 """
 
 from __future__ import annotations

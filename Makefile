@@ -33,3 +33,14 @@ bench: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Course authoring: course/<id>.py -> source/ -> release/ (+ assignments/ for new exercises).
+.PHONY: notebooks release walkthrough
+notebooks: $(STAMP)
+	$(BIN)/python -m course.build
+
+release: notebooks
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m course.release
+
+walkthrough: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m course.walkthrough

@@ -73,6 +73,17 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _filler_range(text: str) -> tuple[int, int]:
+    lo, sep, hi = text.partition("-")
+    try:
+        pair = (int(lo), int(hi if sep else lo))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MIN-MAX such as 1-3, got {text!r}") from None
+    if not 0 <= pair[0] <= pair[1] <= 16:
+        raise argparse.ArgumentTypeError(f"need 0 <= MIN <= MAX <= 16, got {text!r}")
+    return pair
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used to render ``--help``)."""
     p = _Parser(
@@ -89,10 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--data", type=Path, help="UTF-8 text file (default: built-in corpus)")
     data.add_argument("--stories", type=_positive_int, default=600,
                       help="number of stories in the built-in corpus")
+    data.add_argument("--fillers", type=_filler_range, default=(1, 3), metavar="MIN-MAX",
+                      help="filler sentences between country and language in the built-in "
+                      "corpus, e.g. 1-3")
     model = p.add_argument_group("model")
     model.add_argument("--cell", default="lstm", choices=sorted(CELLS), metavar="CELL",
                        help=f"recurrent cell: {', '.join(sorted(CELLS))}")
     model.add_argument("--hidden-size", type=_positive_int, default=128, help="hidden units H")
+    model.add_argument("--forget-bias", type=float, default=1.0,
+                       help="initial forget-gate bias of LSTM-family cells")
     model.add_argument("--dtype", default="float64", choices=("float32", "float64"),
                        help="floating-point type of the parameters (float32 is about 2x faster)")
     train = p.add_argument_group("training")
@@ -152,8 +168,15 @@ def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "seed": args.seed,
         "data": str(args.data) if args.data is not None else None,
         "stories": args.stories,
+        "fillers": list(args.fillers),
+        "forget_bias": args.forget_bias,
         "dtype": args.dtype,
     }
+
+
+def _corpus(config: dict[str, Any], n_stories: int, seed: int) -> str:
+    lo, hi = config.get("fillers", (1, 3))
+    return colah_corpus(n_stories, seed=seed, min_fillers=lo, max_fillers=hi)
 
 
 def _setup(args: argparse.Namespace) -> tuple[str, LMRun, Vocab, dict[str, Any], int, Any]:
@@ -170,7 +193,7 @@ def _setup(args: argparse.Namespace) -> tuple[str, LMRun, Vocab, dict[str, Any],
         config["data"] = None if data is None else str(data)
         text = (
             _read_text(Path(data)) if data is not None
-            else colah_corpus(config["stories"], seed=config["seed"])
+            else _corpus(config, config["stories"], config["seed"])
         )
         vocab = ckpt.vocab
         unknown = sorted(set(text) - set(vocab.chars))
@@ -187,11 +210,16 @@ def _setup(args: argparse.Namespace) -> tuple[str, LMRun, Vocab, dict[str, Any],
         )
         return text, run, vocab, config, ckpt.epoch, rng_from_state(ckpt.rng_state)
     config = _config_from_args(args)
-    text = _read_text(args.data) if args.data is not None else colah_corpus(args.stories, args.seed)
+    if args.data is not None:
+        text = _read_text(args.data)
+    else:
+        text = _corpus(config, args.stories, args.seed)
     # the built-in corpus always uses its full alphabet, so fresh stories can be scored
     vocab = Vocab.from_text(text) if args.data is not None else Vocab(alphabet())
     rng = np.random.default_rng(args.seed)
     params = init_char_lm(len(vocab), args.hidden_size, args.cell, rng, np.dtype(args.dtype))
+    if "bf" in params:
+        params["bf"][:] = args.forget_bias
     run = LMRun(params, make_optimizer(args.optimizer, args.lr), args.cell, args.batch_size,
                 args.seq_length)
     return text, run, vocab, config, 0, rng
@@ -256,7 +284,7 @@ def train(args: argparse.Namespace) -> int:
         print(text[0] + vocab.decode(out))
         print("---")
     if config["data"] is None:
-        fresh = colah_corpus(EVAL_STORIES, seed=config["seed"] + 1_000_003)
+        fresh = _corpus(config, EVAL_STORIES, config["seed"] + 1_000_003)
         score = language_accuracy(run.params, vocab, fresh, run.cell)
         print(
             f'language after "speak fluent ": {score["accuracy"]:.1%} correct on '

@@ -26,7 +26,8 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 def test_short_run_on_the_builtin_corpus(tmp_path: Path) -> None:
     ck = tmp_path / "model.npz"
-    proc = run_cli("--epochs", "2", *SMALL, "--checkpoint", str(ck))
+    proc = run_cli("--epochs", "2", *SMALL, "--checkpoint", str(ck), "--fillers", "1-2",
+                   "--forget-bias", "2")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "built-in corpus (40 stories)" in out
@@ -36,6 +37,7 @@ def test_short_run_on_the_builtin_corpus(tmp_path: Path) -> None:
     loaded = load_checkpoint(ck)
     assert loaded.epoch == 2 and loaded.cell == "lstm" and loaded.params["Wy"].shape[1] == 12
     assert len(loaded.losses) == loaded.step > 0
+    assert loaded.config["fillers"] == [1, 2] and loaded.config["forget_bias"] == 2.0
 
 
 def test_resume_continues_exactly(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -79,6 +81,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "negative lr": (["--lr", "-1"], "must be a positive number"),
         "bad cell": (["--cell", "transformer"], "invalid choice"),
         "bad resume": (["--resume", str(tmp / "junk.npz")], "not a readable LSTM Lab checkpoint"),
+        "bad fillers": (["--fillers", "3-1"], "MIN <= MAX"),
         "nan loss": (["--lr", "1e308", "--epochs", "1", *SMALL], "training diverged"),
     }
 
@@ -87,7 +90,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
 @pytest.mark.parametrize(
     "case",
     ["missing", "empty", "binary", "not utf-8", "too short", "zero hidden", "negative lr",
-     "bad cell", "bad resume", "nan loss"],
+     "bad cell", "bad resume", "bad fillers", "nan loss"],
 )
 def test_bad_input_is_one_line_and_exit_code_2(tmp_path: Path, case: str) -> None:
     args, message = _bad_inputs(tmp_path)[case]
@@ -103,5 +106,5 @@ def test_help_lists_every_option() -> None:
     text = build_parser().format_help()
     for opt in ("--data", "--epochs", "--hidden-size", "--cell", "--seed", "--lr", "--optimizer",
                 "--seq-length", "--batch-size", "--checkpoint", "--resume", "--sample-length",
-                "--temperature", "--dtype"):
+                "--temperature", "--dtype", "--forget-bias", "--fillers"):
         assert opt in text

@@ -16,7 +16,8 @@ Output folder (default ``grader-output/batch`` under the course), one sub-folder
 
 A re-run skips a submission whose skip key did not change: the collected commit (or the
 notebook's content hash when it was not collected from git) together with a hash of the
-exercise's trusted notebook, so changing a hidden test re-grades everyone.
+exercise's trusted notebook, so changing a hidden test re-grades everyone. Submissions whose
+grading crashed are always tried again.
 
 Shards (``K/N``) split students by a stable hash of their id, so ``collect`` and ``batch`` agree
 on who belongs to shard K without sharing anything; :func:`merge` joins shard folders.
@@ -115,13 +116,20 @@ def test_cells(notebook: Path) -> list[tuple[str, float]]:
 
 @dataclass(frozen=True)
 class Task:
-    """One submission to grade: ``submitted/<student>/<exercise>/<exercise>.ipynb``."""
+    """One submission to grade: ``submitted/<student>/<exercise>/<exercise>.ipynb``.
+
+    ``trusted`` is the course's own notebook with the tests (``source/``, else ``release/``):
+    always taken from the course, never looked up from the submission's folder, which the
+    student controls (it could carry a ``source/`` of its own).
+    """
 
     student: str
     exercise: str
     folder: Path
     commit: str | None
     key: str
+    trusted: Path | None = None
+    release: Path | None = None
 
     @property
     def notebook(self) -> Path:
@@ -139,10 +147,12 @@ def discover(course: Path, exercises: list[str], shard: tuple[int, int] | None =
     if not submitted.is_dir():
         return []
     wanted = set(students) if students is not None else None
-    digests = {}
+    digests, trusted, release = {}, {}, {}
     for ex in exercises:
-        trusted = trusted_notebook(course, ex)
-        digests[ex] = sha256(trusted.read_bytes())[:16] if trusted else "none"
+        trusted[ex] = trusted_notebook(course, ex)
+        digests[ex] = sha256(trusted[ex].read_bytes())[:16] if trusted[ex] else "none"
+        released = course / "release" / ex / f"{ex}.ipynb"
+        release[ex] = released if released.is_file() else None
     tasks = []
     for folder in sorted(p for p in submitted.iterdir() if p.is_dir()):
         student = folder.name
@@ -159,7 +169,8 @@ def discover(course: Path, exercises: list[str], shard: tuple[int, int] | None =
                 ident = f"commit:{commit}"
             else:
                 ident = "sha256:" + sha256(nb.read_bytes())
-            tasks.append(Task(student, ex, folder / ex, commit, f"{ident}|source:{digests[ex]}"))
+            tasks.append(Task(student, ex, folder / ex, commit, f"{ident}|source:{digests[ex]}",
+                              trusted[ex], release[ex]))
     return tasks
 
 
@@ -186,9 +197,10 @@ def load_record(path: Path) -> dict[str, Any] | None:
 
 
 def is_unchanged(out: Path, task: Task) -> bool:
-    """True when the stored record of ``task`` was graded from the same commit and tests."""
+    """True when the stored record of ``task`` was graded from the same commit and tests
+    (a submission whose grading crashed is always tried again)."""
     doc = load_record(record_path(out, task.student, task.exercise))
-    return doc is not None and doc.get("key") == task.key and doc["state"] in (GRADED, MISSING)
+    return doc is not None and doc.get("key") == task.key and doc["state"] != CRASHED
 
 
 def placeholder_results(exercise: str, notebook: str, tests: list[tuple[str, float]],
@@ -257,10 +269,12 @@ def grade_task(task: Task, limits: Any) -> dict[str, Any]:
     import nbformat
 
     from autograder import report
-    from autograder.grade import find_targets, grade_all
+    from autograder.grade import Target, grade_all
 
-    targets = find_targets(task.folder, task.exercise)
-    [result] = grade_all(targets, limits)
+    hidden = task.trusted is not None and task.trusted.parent.parent.name == "source"
+    target = Target(task.exercise, task.notebook, task.trusted,
+                    task.release if hidden else None, hidden)
+    [result] = grade_all([target], limits)
     notebook = None
     if result.executed is not None and result.assembled is not None:
         notebook = nbformat.writes(graded_notebook(result))

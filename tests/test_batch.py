@@ -159,19 +159,22 @@ def test_keys_follow_commit_content_and_source(tmp_path: Path) -> None:
 
 
 def test_rerun_skips_unchanged_and_regrades_changed(tmp_path: Path) -> None:
-    course = make_course(tmp_path / "c", {"alice": "ok", "bob": "ok", "carol": None})
+    course = make_course(tmp_path / "c", {"alice": "ok", "bob": "ok", "carol": None,
+                                         "dave": "crash"})
     out = tmp_path / "out"
     job_ok = Behave({s: ok_value({"test_a": 1.0}) for s in ("alice", "bob", "carol")})
     first = batch.run_batch(course, out, [EX], Limits(), jobs=2, progress=False, job=job_ok)
-    assert len(first.graded) == 3 and not first.unchanged
+    assert len(first.graded) == 4 and not first.unchanged
     second = batch.run_batch(course, out, [EX], Limits(), jobs=2, progress=False, job=job_ok)
-    assert not second.graded and len(second.unchanged) == 3
+    # unchanged submissions are skipped; a crashed one is tried again
+    assert [t.student for t in second.graded] == ["dave"] and len(second.unchanged) == 3
+    (course / "submitted" / "dave" / EX / f"{EX}.ipynb").unlink()
     (course / "submitted" / "bob" / EX / f"{EX}.ipynb").write_text("changed", encoding="utf-8")
     third = batch.run_batch(course, out, [EX], Limits(), jobs=2, progress=False, job=job_ok)
-    assert [t.student for t in third.graded] == ["bob"]
+    assert sorted(t.student for t in third.graded) == ["bob", "dave"]  # dave: now missing
     forced = batch.run_batch(course, out, [EX], Limits(), jobs=1, progress=False, job=job_ok,
                              force=True)
-    assert len(forced.graded) == 3
+    assert len(forced.graded) == 4
 
 
 # --------------------------------------------------------------------------- CSV, summary, merge

@@ -164,3 +164,46 @@ def test_module_entry_point_routes_and_rejects(tmp_path: Path) -> None:
                          env=env, capture_output=True, text=True, cwd=course(tmp_path))
     assert res.returncode == 2
     assert res.stderr == "autograde batch: --jobs must be at least 1\n"
+
+
+# --------------------------------------------------------------------------- the workflow
+
+WORKFLOW = ROOT / ".github" / "workflows" / "instructor-batch.yml"
+
+
+def test_workflow_passes_actionlint() -> None:
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    res = subprocess.run([str(bin_dir / "actionlint"), "-no-color", str(WORKFLOW)], env=env,
+                         capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_workflow_runs_the_cli_with_options_it_accepts() -> None:
+    """Every `autograde collect|batch` line of the workflow parses with the real parsers."""
+    import re
+    import shlex
+
+    from autograder.instructor import batch_parser, collect_parser
+
+    text = WORKFLOW.read_text(encoding="utf-8").replace("\\\n", " ")
+    values = {"$ROSTER": "roster.csv", "$SHARD": "2/4", "$EXERCISE": EX,
+              '"${args[@]}"': ""}
+    calls = re.findall(r"^\s*autograde (collect|batch)\b(.*)$", text, flags=re.M)
+    assert {c for c, _ in calls} == {"collect", "batch"} and len(calls) == 3
+    arrays = re.findall(r"args=\((.*)\)", text)
+    for command, rest in calls:
+        line = rest.split("|")[0]
+        for key, value in values.items():
+            line = line.replace(key, value)
+        argv = shlex.split(line.replace('"${shards[@]}"', "shards/1/ shards/2/"))
+        if not argv:  # the options are in the bash array built just before
+            argv = shlex.split(next(a for a in arrays if ("--out" in a) == (command == "batch"))
+                               .replace("$ROSTER", "roster.csv").replace("$SHARD", "2/4"))
+        parser = collect_parser() if command == "collect" else batch_parser()
+        args = parser.parse_args(argv)
+        if command == "batch" and args.merge is None:
+            assert args.shard == "2/4" and args.out is not None
+        if command == "collect":
+            assert args.shard == "2/4" and args.roster == Path("roster.csv")
+    assert "fail-fast: false" in text and "needs: grade" in text and "if: always()" in text

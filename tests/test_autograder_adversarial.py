@@ -29,7 +29,7 @@ from autograder_helpers import (
 from autograder.grade import Target, grade_all
 from autograder.limits import MB, Limits
 
-LIMITS = Limits(cell_timeout=5, notebook_timeout=25, iopub_timeout=2,
+LIMITS = Limits(cell_timeout=5, notebook_timeout=25, iopub_timeout=4,
                 memory_bytes=2048 * MB, jobs=2)
 
 WRONG_SIGMOID = ("return 0.5 * (1.0 + np.tanh(0.5 * z))", "return np.tanh(z)")
@@ -283,7 +283,9 @@ def test_messages_say_what_happened(graded) -> None:
     assert any("renamed" in m for m in r["wrong+renamed_tests"].repairs)
     assert any("points" in m for m in r["correct+edited_points"].repairs)
     assert any("metadata removed" in m for m in r["wrong+stripped_metadata"].repairs)
-    assert "timed out" in r["infinite_loop_in_function"].tests[0].message
+    # interrupted after 5 s (or, on a very busy machine, not answering the interrupt in time)
+    looping = r["infinite_loop_in_function"].tests[0].message
+    assert "timed out" in looping or "interrupt" in looping, looping
     assert "ignored the interrupt" in r["swallows_interrupt"].message
     assert "kernel died" in r["os_exit"].message
     assert "not valid JSON" in r["broken_json"].message

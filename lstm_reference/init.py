@@ -1,4 +1,4 @@
-"""Parameter initialisation (DESIGN §1): Xavier-scaled weights, forget-gate bias 1, other biases 0."""
+"""Parameter initialisation: Xavier-scaled weights, forget-gate bias 1, other biases 0."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import numpy as np
 Params = dict[str, np.ndarray]
 
 
-def xavier(rng: np.random.Generator, rows: int, cols: int, dtype: np.dtype | type = np.float64) -> np.ndarray:
+def xavier(
+    rng: np.random.Generator, rows: int, cols: int, dtype: np.dtype | type = np.float64
+) -> np.ndarray:
     """A (rows, cols) matrix with Glorot/Xavier normal scale √(2 / (rows + cols))."""
     scale = np.sqrt(2.0 / (rows + cols))
     return (rng.standard_normal((rows, cols)) * scale).astype(dtype)

@@ -68,7 +68,7 @@ def run(argv: list[str] | None = None) -> int:
     """The command without the exit: returns the exit code."""
     args = _parser().parse_args(argv)
     from autograder import report  # heavy imports only once the arguments are fine
-    from autograder.grade import find_targets, grade_all
+    from autograder.grade import expected_seconds, find_targets, grade_all
 
     try:
         limits = from_env()
@@ -85,7 +85,8 @@ def run(argv: list[str] | None = None) -> int:
         doc = _load_results(args.merge)
     else:
         targets = find_targets(Path(args.path), args.exercise)
-        results = grade_all(targets, limits)
+        # the previous run's times (if any) only decide which exercise starts first
+        results = grade_all(targets, limits, expected=expected_seconds(json_path))
         feedback_dir = args.feedback or DEFAULT_OUTPUT / "feedback"
         for result in results:
             _write(feedback_dir / f"{result.exercise}.html", report.feedback_html(result))

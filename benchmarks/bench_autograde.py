@@ -13,6 +13,7 @@ fixed cost of one exercise.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder import _imports  # noqa: E402, F401  (before nbformat: fast start-up)
-from autograder.grade import find_targets, grade_all  # noqa: E402
+from autograder.grade import expected_seconds, find_targets, grade_all  # noqa: E402
 from autograder.limits import Limits  # noqa: E402
 
 TOTAL_BUDGET = 60.0
@@ -53,8 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fixed cost of one notebook (kernel start, one trivial cell, shutdown): "
           f"{trivial:.2f} s")
     targets = find_targets(Path(args.path))
+    history = ROOT / "grader-output" / "results.json"
+    expected = expected_seconds(history)
+    print(f"start order from {'the previous run' if expected else 'the folder order'}")
     start = time.monotonic()
-    results = grade_all(targets, limits)
+    results = grade_all(targets, limits, expected=expected)
     wall = time.monotonic() - start
     print(f"\n{'exercise':<24} {'result':<8} {'wall s':>7} {'kernel s':>9} {'judge s':>8} "
           f"{'overhead s':>11}")
@@ -70,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
           f"(budget {TOTAL_BUDGET:.0f} s: {'ok' if ok_total else 'OVER'})")
     print(f"largest grader overhead: {worst:.2f} s per exercise "
           f"(budget {OVERHEAD_BUDGET:.0f} s: {'ok' if ok_overhead else 'OVER'})")
+    history.parent.mkdir(exist_ok=True)
+    from autograder import report
+
+    history.write_text(json.dumps(report.results_json(results), indent=1) + "\n")
     return 0 if ok_total and ok_overhead else 1
 
 

@@ -453,3 +453,18 @@ def test_diagnosis_on_exercise_5_gru_step(name: str) -> None:
     assert not check.judge(check.make_inputs(4), outputs).ok
     assert diagnose.explain(check.name, check.make_inputs(4), outputs) == (
         "likely bug: " + bugs.BUGS[name].message)
+
+
+def test_schedule_starts_the_longest_first(tmp_path) -> None:
+    from autograder.grade import Target, expected_seconds, schedule
+
+    targets = [Target(name, tmp_path / f"{name}.ipynb", None, None, True)
+               for name in ("a", "b", "c", "d")]
+    assert schedule(targets, {"a": 1.0, "b": 30.0, "c": 5.0}) == [3, 1, 2, 0]
+    assert schedule(targets, None) == [0, 1, 2, 3]
+    doc = report.results_json([_result()])
+    (tmp_path / "r.json").write_text(json.dumps(doc))
+    assert expected_seconds(tmp_path / "r.json") == {"ex9": 1.25}
+    (tmp_path / "bad.json").write_text("{")
+    assert expected_seconds(tmp_path / "bad.json") == {}
+    assert expected_seconds(tmp_path / "none.json") == {}

@@ -85,6 +85,7 @@ def filled_release(assignment_id: str, edits: Iterable[Edit] = ()) -> NotebookNo
 class RoundTrip:
     scores: dict[str, Scores] = field(default_factory=dict)
     autograded: dict[str, NotebookNode] = field(default_factory=dict)
+    feedback: dict[str, str] = field(default_factory=dict)  # student -> feedback HTML
     log: str = ""
 
     def total(self, student: str) -> tuple[float, float]:
@@ -127,9 +128,14 @@ class RoundTrip:
 
 
 def run_round_trip(
-    assignment_id: str, submissions: dict[str, NotebookNode], probe: bool = False
+    assignment_id: str, submissions: dict[str, NotebookNode], probe: bool = False,
+    feedback: bool = False,
 ) -> RoundTrip:
-    """generate_assignment + one autograde batch over ``submissions``; see module docstring."""
+    """generate_assignment + one autograde batch over ``submissions``; see module docstring.
+
+    ``probe=True`` makes the checks emit probe records (see :meth:`RoundTrip.outside_failures`);
+    ``feedback=True`` also runs generate_feedback and keeps each student's HTML.
+    """
     from nbgrader.api import Gradebook, MissingEntry
 
     with tempfile.TemporaryDirectory(prefix="lstm-lab-course-") as tmp:
@@ -168,6 +174,13 @@ def run_round_trip(
             path = root / "autograded" / student / assignment_id / f"{assignment_id}.ipynb"
             if path.exists():
                 trip.autograded[student] = nbformat.read(path, as_version=4)
+        if feedback:
+            result = api.generate_feedback(assignment_id, None, force=True)
+            trip.log += result.get("log", "") + (result.get("error") or "")
+            for student in submissions:
+                html = root / "feedback" / student / assignment_id / f"{assignment_id}.html"
+                if html.exists():
+                    trip.feedback[student] = html.read_text(encoding="utf-8")
         return trip
 
 

@@ -8,13 +8,14 @@ from course_harness import RoundTrip, filled_release, released_notebook, run_rou
 Edit = tuple[str, str, str]
 
 
-def run_mutants(assignment_id: str, mutants: dict[str, list[Edit]]) -> RoundTrip:
+def run_mutants(assignment_id: str, mutants: dict[str, list[Edit]],
+                feedback: bool = False) -> RoundTrip:
     """One generate + autograde batch: 'solution', 'released' and one student per mutant."""
     submissions = {"solution": filled_release(assignment_id),
                    "released": released_notebook(assignment_id)}
     for name, edits in mutants.items():
         submissions[f"mutant-{name.replace('_', '-')}"] = filled_release(assignment_id, edits)
-    return run_round_trip(assignment_id, submissions, probe=True)
+    return run_round_trip(assignment_id, submissions, probe=True, feedback=feedback)
 
 
 def table(trip: RoundTrip, mutants: dict[str, list[Edit]]) -> str:

@@ -86,3 +86,20 @@ def test_cli_rejects_unknown_exercise(module: str):
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "ex9_nope" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_nbgrader_config():
+    from course.release import course_config
+
+    c = course_config(ROOT / "some-copy")
+    assert c.CourseDirectory.root == str(ROOT / "some-copy")
+    assert c.CourseDirectory.source_directory == "source"
+    assert c.CourseDirectory.release_directory == "release"
+    assert c.CourseDirectory.submitted_directory == "submitted"
+    assert c.OverwriteCells.add_missing_cells is True
+    assert 0 < c.Execute.timeout <= 120
+    assert "NotImplementedError" in c.ClearSolutions.code_stub["python"]
+    assert "ClearHiddenTests" in [p.__name__ for p in c.GenerateFeedback.preprocessors]
+    assert {".ipynb_checkpoints", "__pycache__", "*.pyc"} <= set(c.CourseDirectory.ignore)
+    ignored = (ROOT / ".gitignore").read_text().split()
+    assert "gradebook.db" in ignored and "submitted/" in ignored

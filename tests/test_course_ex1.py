@@ -4,6 +4,9 @@ outside the kernel from the probe records agree with nbgrader's."""
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from course_harness import answer_sources, apply_edits, source_notebook
 from mutant_table import run_mutants, table
@@ -21,7 +24,7 @@ def test_mutant_snippets_occur_in_the_solution():
 
 @pytest.fixture(scope="module")
 def trip():
-    return run_mutants(EX, MUTANTS)
+    return run_mutants(EX, MUTANTS, feedback=True)
 
 
 @pytest.mark.slow
@@ -51,3 +54,13 @@ def test_every_mutant_loses_points(trip):
         assert CAUGHT_BY[name] in trip.lost(student), (name, trip.lost(student))
         # judged again outside the kernel from the probe records: the same cells fail
         assert trip.outside_failures(student) == trip.lost(student), name
+
+
+@pytest.mark.slow
+def test_feedback_does_not_reveal_hidden_tests(trip):
+    text = html.unescape(re.sub(r"<[^>]+>", "", trip.feedback.get("solution", "")))
+    assert "26.0 / 26.0" in text, "no feedback for the solution"
+    assert "BEGIN HIDDEN TESTS" not in text
+    # the hidden parts call the checks without a fixed seed; the visible parts always pass one
+    assert "checks.check_lstm_step_forward(lstm_step_forward)" not in text
+    assert "checks.check_lstm_step_forward(lstm_step_forward, seed=0)" in text

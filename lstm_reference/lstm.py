@@ -92,25 +92,36 @@ def lstm_step_backward(
 
 # --------------------------------------------------------------------------- whole sequence
 #
-# Layout of the fast path. Inside lstm_forward / lstm_backward every array that takes part in a
-# matmul over all T·B columns is stored "time inside": (rows, T, B), so that viewed as
-# (rows, T·B) it is an ordinary matrix and the hoisted products (input projection, dW, dX) are
-# single BLAS calls without a copy. Step t is then the (rows, B) slice [:, t], a strided but
-# BLAS-compatible matrix. C and tanh(C), which only meet elementwise operations, stay (T, H, B).
+# How the sequence pass is organised (each choice measured on a 2-core machine):
+#
+# * Per-step work runs on contiguous (rows, B) blocks: gates, C and tanh(C) are stored (T, ·, B).
+#   The per-step products keep the interface's orientation (4H, H)·(H, B): under load from
+#   other processes OpenBLAS slows down far less on it than on the transposed (B, H)·(H, 4H).
+# * What the products over all steps need is stored "time inside", (rows, T, B): viewed as
+#   (rows, T·B) it is an ordinary matrix, so dW and dX are single BLAS calls without copies.
+#   That is h (written there once per step) and the pre-activation gradients dZ.
+# * One exp per step for all four gates (np.tanh is scalar code, several times slower than the
+#   vectorised exp); see lstm_forward. The bias rides along in the input projection as the
+#   weight of an extra input fixed at 1, and comes back out of the dWx product as db.
+# * The backward pass computes the local derivative factors of several steps with one ufunc
+#   call each, a chunk of steps at a time (small enough to stay in cache), so that each step
+#   itself costs one matmul and six ufunc calls. With B = 1 the number of calls is what costs.
+# * All elementwise work is in place, into buffers allocated once per call.
 
 # Internal fused row order: [o, f, i, C̃], so the three sigmoid gates are one contiguous block
 # and the three gates driven by dC are another.
 _FUSED = ("o", "f", "i", "C")
+_SMALL = 2048  # below this many elements a ufunc call costs more than its arithmetic
+_CHUNK = 16384  # elements of h per chunk of backward steps (about 6 times that stays in cache)
 
 
 class LSTMCache(NamedTuple):
-    X: np.ndarray  # (D, T·B) inputs, column t·B + b is x_t[:, b]
+    X1: np.ndarray  # (D + 1, T, B) the inputs and a row of ones: [x_t; 1] at [:, t]
     hs: np.ndarray  # (H, T + 1, B) h_0 … h_T
     Cs: np.ndarray  # (T + 1, H, B) C_0 … C_T
-    gates: np.ndarray  # (4H, T, B) activated gates, rows [o, f, i, C̃]
+    gates: np.ndarray  # (T, 4H, B) activated gates, rows [o, f, i, C̃]
     tanh_cell: np.ndarray  # (T, H, B) tanh(C_1) … tanh(C_T)
-    Wh: np.ndarray  # (4H, H)
-    Wx: np.ndarray  # (4H, D)
+    W: np.ndarray  # (4H, H + D) fused gate matrices, rows [o, f, i, C̃]
 
 
 def fuse_lstm_params(p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -141,7 +152,9 @@ def _time_inside(Z: np.ndarray) -> np.ndarray:
 
 
 def _tanh_into(z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """out = tanh(z) = 2 / (1 + e^(−2z)) − 1: np.tanh is scalar libm, exp is vectorised."""
+    """out = tanh(z), as 2 / (1 + e^(−2z)) − 1 for large arrays (see the notes above)."""
+    if z.size < _SMALL:
+        return np.tanh(z, out=out)
     np.multiply(z, -2.0, out=out)
     np.exp(out, out=out)  # may overflow to inf for z ≪ 0, which correctly gives −1
     out += 1.0
@@ -161,44 +174,49 @@ def lstm_forward(
     T, D, B = X.shape
     H = h0.shape[0]
     dtype = np.result_type(X, h0, p["Wf"])
-    Wh, Wx, b = (a.astype(dtype, copy=False) for a in fuse_lstm_params(p))
+    W = np.concatenate([p["W" + g] for g in _FUSED], axis=0).astype(dtype, copy=False)
+    b = np.concatenate([p["b" + g] for g in _FUSED], axis=0).astype(dtype, copy=False)
     # One exp serves all four gates: σ(a) = 1 / (1 + e^(−a)) and tanh(a) = 2σ(2a) − 1. Scaling
     # the fused rows by −1 (o, f, i) and −2 (C̃) makes the matmuls produce −a resp. −2a
     # directly; multiplying by a power of two is exact, so nothing is lost.
     scale = np.full((4 * H, 1), -1.0, dtype)
     scale[3 * H :] = -2.0
-    X2 = np.ascontiguousarray(X.transpose(1, 0, 2), dtype=dtype).reshape(D, T * B)
-    gates = np.empty((4 * H, T, B), dtype)
-    G2 = gates.reshape(4 * H, T * B)
-    np.matmul(Wx * scale, X2, out=G2)  # input projection for all steps at once
-    G2 += b * scale
-    Wh_scaled = Wh * scale
+    Wh_scaled = W[:, :H] * scale
+    Wxb_scaled = np.concatenate([W[:, H:], b], axis=1) * scale  # (4H, D + 1)
+    X1 = np.empty((D + 1, T, B), dtype)
+    X1[:D] = X.transpose(1, 0, 2)
+    X1[D] = 1.0
+    gates = np.empty((T, 4 * H, B), dtype)
+    np.matmul(Wxb_scaled, X1.transpose(1, 0, 2), out=gates)  # input projection of every step
     hs = np.empty((H, T + 1, B), dtype)
     Cs = np.empty((T + 1, H, B), dtype)
-    tanh_C = np.empty((T, H, B), dtype)
+    tanh_cell = np.empty((T, H, B), dtype)
+    h_out = np.empty((T, H, B), dtype)  # the result: hs again, in the interface's layout
     hs[:, 0] = h0
     Cs[0] = C0
-    z = np.empty((4 * H, B), dtype)  # the current step's gates, contiguous
+    rec = np.empty((4 * H, B), dtype)
     tmp = np.empty((H, B), dtype)
-    o, f, i, g = z[:H], z[H : 2 * H], z[2 * H : 3 * H], z[3 * H :]
+    h_prev = h0
     with np.errstate(over="ignore"):
         for t in range(T):
-            np.matmul(Wh_scaled, hs[:, t], out=z)
-            z += gates[:, t]  # z = −a for o, f, i; −2a for C̃
+            z = gates[t]
+            np.matmul(Wh_scaled, h_prev, out=rec)
+            z += rec  # z = −a for o, f, i; −2a for C̃
             np.exp(z, out=z)
             z += 1.0
             np.divide(1.0, z, out=z)  # σ(a) for o, f, i; σ(2a) for C̃
+            o, f, i, g = z[:H], z[H : 2 * H], z[2 * H : 3 * H], z[3 * H :]
             g *= 2.0
             g -= 1.0  # tanh(a)
-            gates[:, t] = z
             C = Cs[t + 1]
             np.multiply(f, Cs[t], out=C)
             np.multiply(i, g, out=tmp)
             C += tmp
-            _tanh_into(C, tanh_C[t])
-            np.multiply(o, tanh_C[t], out=hs[:, t + 1])
-    cache = LSTMCache(X2, hs, Cs, gates, tanh_C, Wh, Wx)
-    h_out = np.ascontiguousarray(hs[:, 1:].transpose(1, 0, 2))
+            _tanh_into(C, tanh_cell[t])
+            h_prev = h_out[t]
+            np.multiply(o, tanh_cell[t], out=h_prev)
+            hs[:, t + 1] = h_prev
+    cache = LSTMCache(X1, hs, Cs, gates, tanh_cell, W)
     return h_out, (h_out[-1].copy(), Cs[T].copy()), cache
 
 
@@ -214,53 +232,40 @@ def lstm_backward(
     arriving at the final state from later chunks. Returns dX (T, D, B), the gradient of the
     initial state (dh_0, dC_0) and the parameter gradients (same keys as the parameters).
     """
-    X2, hs, Cs, gates, tanh_C, Wh, Wx = cache
+    X1, hs, Cs, gates, tanh_cell, W = cache
     T, H, B = dhs.shape
-    D = Wx.shape[1]
+    D = W.shape[1] - H
     dtype = gates.dtype
+    WhT = W[:, :H].T  # (H, 4H), a view: BLAS reads it transposed
     dZ = np.empty((4 * H, T, B), dtype)  # gradient w.r.t. the gate pre-activations a
-    WhT = np.ascontiguousarray(Wh.T)
+    n = max(1, min(T, _CHUNK // (H * B)))  # steps per chunk
+    K = np.empty((n, 4 * H, B), dtype)  # dZ[:, t] = [dh, dC, dC, dC] ⊙ K
+    KC = np.empty((n, H, B), dtype)  # dC += dh ⊙ KC
     dh = np.zeros((H, B), dtype) if dh_T is None else dh_T.astype(dtype, copy=True)
     dC = np.zeros((H, B), dtype) if dC_T is None else dC_T.astype(dtype, copy=True)
-    s = np.empty((4 * H, B), dtype)  # this step's gates, contiguous
-    u = np.empty((3 * H, B), dtype)
-    dz = np.empty((4 * H, B), dtype)
     tmp = np.empty((H, B), dtype)
-    o, f, i, g = s[:H], s[H : 2 * H], s[2 * H : 3 * H], s[3 * H :]
-    dz_o, dz_f, dz_i, dz_g = dz[:H], dz[H : 2 * H], dz[2 * H : 3 * H], dz[3 * H :]
-    for t in range(T - 1, -1, -1):
-        s[:] = gates[:, t]
-        th = tanh_C[t]
-        dh += dhs[t]
-        np.subtract(1.0, s[: 3 * H], out=u)
-        u *= s[: 3 * H]  # σ'(a) = σ(1 − σ) for o, f, i at once
-        # h = o⊙tanh(C): into o, and into C (added to the gradient from step t + 1)
-        np.multiply(dh, th, out=dz_o)
-        dz_o *= u[:H]
-        np.multiply(th, th, out=tmp)
-        np.subtract(1.0, tmp, out=tmp)
-        tmp *= o
-        tmp *= dh
-        dC += tmp
-        # C = f⊙C_prev + i⊙C̃
-        np.multiply(dC, Cs[t], out=dz_f)
-        dz_f *= u[H : 2 * H]
-        np.multiply(dC, g, out=dz_i)
-        dz_i *= u[2 * H :]
-        np.multiply(g, g, out=dz_g)
-        np.subtract(1.0, dz_g, out=dz_g)  # tanh' = 1 − tanh²
-        dz_g *= i
-        dz_g *= dC
-        dC *= f  # the conveyor belt: scaled by f, no weight matrix in the way
-        dZ[:, t] = dz
-        np.matmul(WhT, dz, out=dh)
-    # Everything that does not feed back into the recursion: one matmul each over all T·B columns.
+    for t1 in range(T, 0, -n):
+        t0 = max(0, t1 - n)
+        _local_factors(gates[t0:t1], Cs[t0:t1], tanh_cell[t0:t1], K, KC)
+        for t in range(t1 - 1, t0 - 1, -1):
+            k, dz = t - t0, dZ[:, t]
+            dh += dhs[t]
+            np.multiply(dh, KC[k], out=tmp)
+            dC += tmp  # h = o⊙tanh(C) passes dh on to C
+            np.multiply(K[k, :H], dh, out=dz[:H])  # o
+            # f, i, C̃ all act through C = f⊙C_prev + i⊙C̃: one call on a (3, H, B) view
+            np.multiply(K[k, H:].reshape(3, H, B), dC, out=dz[H:].reshape(3, H, B))
+            dC *= gates[t, H : 2 * H]  # the conveyor belt: scaled by f, no matrix in the way
+            np.matmul(WhT, dz, out=dh)
+    # Everything that does not feed back into the recursion: one matmul each over all T·B
+    # columns. Against the ones row of X1, the input-side product also sums dZ into db.
     dZ2 = dZ.reshape(4 * H, T * B)
     dW = np.empty((4 * H, H + D), dtype)
     np.matmul(dZ2, hs[:, :T].reshape(H, T * B).T, out=dW[:, :H])
-    np.matmul(dZ2, X2.T, out=dW[:, H:])
-    db = dZ2.sum(axis=1, keepdims=True)
-    dX = np.ascontiguousarray((Wx.T @ dZ2).reshape(D, T, B).transpose(1, 0, 2))
+    dWx_db = dZ2 @ X1.reshape(D + 1, T * B).T  # (4H, D + 1)
+    dW[:, H:] = dWx_db[:, :D]
+    db = np.ascontiguousarray(dWx_db[:, D:])
+    dX = np.ascontiguousarray((W[:, H:].T @ dZ2).reshape(D, T, B).transpose(1, 0, 2))
     grads: Params = {}
     for k, name in enumerate(_FUSED):
         rows = slice(k * H, (k + 1) * H)
@@ -268,3 +273,27 @@ def lstm_backward(
         grads["b" + name] = db[rows]
     grads = {k: grads[k] for k in PARAM_NAMES}
     return dX, (dh, dC), grads
+
+
+def _local_factors(
+    s: np.ndarray, C_prev: np.ndarray, tanh_C: np.ndarray, K: np.ndarray, KC: np.ndarray
+) -> None:
+    """Derivative factors of a chunk of m steps, written into K[:m] and KC[:m].
+
+    s (m, 4H, B): activated gates [o, f, i, C̃]; C_prev, tanh_C (m, H, B). K[:m] (m, 4H, B)
+    gets [tanh C·σ'(o), C_prev·σ'(f), C̃·σ'(i), i·(1 − C̃²)], KC[:m] (m, H, B) o·(1 − tanh²C).
+    """
+    m, H = C_prev.shape[0], C_prev.shape[1]
+    K, KC = K[:m], KC[:m]
+    o, i, g = s[:, :H], s[:, 2 * H : 3 * H], s[:, 3 * H :]
+    np.subtract(1.0, s[:, : 3 * H], out=K[:, : 3 * H])
+    K[:, : 3 * H] *= s[:, : 3 * H]  # σ'(a) = σ(1 − σ) for o, f, i at once
+    K[:, :H] *= tanh_C
+    K[:, H : 2 * H] *= C_prev
+    K[:, 2 * H : 3 * H] *= g
+    np.multiply(g, g, out=K[:, 3 * H :])
+    np.subtract(1.0, K[:, 3 * H :], out=K[:, 3 * H :])  # tanh' = 1 − tanh²
+    K[:, 3 * H :] *= i
+    np.multiply(tanh_C, tanh_C, out=KC)
+    np.subtract(1.0, KC, out=KC)
+    KC *= o

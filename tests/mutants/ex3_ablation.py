@@ -10,10 +10,6 @@ MUTANTS = {
     "nfg_forgets_everything": [
         ("forward_answer", 'f = ones if variant == "nfg"', 'f = 0 * ones if variant == "nfg"'),
     ],
-    # CIFG coupled the wrong way round: i = f
-    "cifg_i_equals_f": [
-        ("forward_answer", "i = 1.0 - f", "i = f"),
-    ],
     # CIFG backward forgets that i = 1 − f also depends on the forget gate
     "cifg_backward_uncoupled": [
         ("backward_answer", 'df = df - dC * c["C_tilde"]', "df = df"),
@@ -39,7 +35,6 @@ MUTANTS = {
 
 CAUGHT_BY = {
     "nfg_forgets_everything": "test_forward",
-    "cifg_i_equals_f": "test_forward",
     "cifg_backward_uncoupled": "test_backward",
     "untrained_weights": "test_trained",
     "table_typed_in": "test_conclusion",

@@ -103,13 +103,16 @@ def import_results(course: Path, out: Path, students: list[str] | None = None,
                    exercises: list[str] | None = None) -> Imported:
     """Put the graded records of ``out`` (a batch output folder) into the course gradebook.
 
-    Only records in state ``graded`` with a graded notebook are imported (a missing or
-    unreadable notebook has nothing for nbgrader to show). Returns what was written.
+    Records in state ``graded`` with a graded notebook are imported. A submission that is
+    already in the gradebook but whose latest record could not be graded (missing, unreadable,
+    crashed) gets 0 on its test cells, is flagged for manual grading, and loses its stale
+    ``autograded/`` notebook. Returns what was written.
     """
     from nbgrader.api import Gradebook, MissingEntry
 
     students = stored_students(out) if students is None else students
     todo: list[tuple[str, str, dict[str, Any], Path]] = []
+    ungraded: list[tuple[str, str]] = []
     for student in students:
         folder = student_dir(out, student)
         for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
@@ -122,14 +125,18 @@ def import_results(course: Path, out: Path, students: list[str] | None = None,
                 continue
             if rec["state"] == GRADED and nb_path.is_file():
                 todo.append((student, ex, rec, nb_path))
+            else:
+                ungraded.append((student, ex))
     needed = sorted({ex for _, ex, _, _ in todo})
     db_url = register_assignments(course, needed) if needed else str(
         course_config(course).CourseDirectory.db_url)
     done = Imported(db_url)
-    if not todo:
-        return done
     autograded = course / str(course_config(course).CourseDirectory.get(
         "autograded_directory", "autograded"))
+    if ungraded and (todo or Path(db_url.removeprefix("sqlite:///")).is_file()):
+        _flag_ungraded(db_url, ungraded, autograded)
+    if not todo:
+        return done
     with Gradebook(db_url) as gb:
         for student, ex, rec, nb_path in todo:
             gb.update_or_create_student(student)
@@ -163,6 +170,25 @@ def import_results(course: Path, out: Path, students: list[str] | None = None,
             if student not in done.students:
                 done.students.append(student)
     return done
+
+
+def _flag_ungraded(db_url: str, pairs: list[tuple[str, str]], autograded: Path) -> None:
+    from nbgrader.api import Gradebook, GradeCell, MissingEntry
+
+    with Gradebook(db_url) as gb:
+        for student, ex in pairs:
+            try:
+                notebook = gb.find_submission_notebook(ex, ex, student)
+            except MissingEntry:
+                continue
+            for grade in notebook.grades:
+                if isinstance(grade.cell, GradeCell) and grade.cell.cell_type == "code":
+                    grade.auto_score = 0.0
+                    grade.needs_manual_grade = True
+            gb.db.commit()
+            stale = autograded / student / ex
+            if stale.is_dir():
+                shutil.rmtree(stale)
 
 
 def gradebook_scores(db_url: str, exercise: str, student: str) -> dict[str, float | None]:

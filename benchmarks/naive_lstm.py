@@ -24,6 +24,45 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
+def step_forward(
+    x: np.ndarray, h_prev: np.ndarray, C_prev: np.ndarray, p: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """One step, gate by gate. x (V, 1), h_prev and C_prev (H, 1) -> h, C (H, 1), cache."""
+    hx = np.vstack([h_prev, x])
+    f = _sigmoid(p["Wf"] @ hx + p["bf"])
+    i = _sigmoid(p["Wi"] @ hx + p["bi"])
+    C_tilde = np.tanh(p["WC"] @ hx + p["bC"])
+    C = f * C_prev + i * C_tilde
+    o = _sigmoid(p["Wo"] @ hx + p["bo"])
+    h = o * np.tanh(C)
+    cache = {"hx": hx, "C_prev": C_prev, "f": f, "i": i, "C_tilde": C_tilde, "o": o, "C": C}
+    return h, C, cache
+
+
+def step_backward(
+    dh: np.ndarray, dC_next: np.ndarray, cache: dict[str, np.ndarray], p: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Backward through one step: (dh_prev, dC_prev, this step's parameter gradients)."""
+    H = dh.shape[0]
+    f, i, C_tilde, o = cache["f"], cache["i"], cache["C_tilde"], cache["o"]
+    tanh_C = np.tanh(cache["C"])
+    do = dh * tanh_C
+    dC = dh * o * (1.0 - tanh_C**2) + dC_next
+    dpre = {
+        "o": do * o * (1.0 - o),
+        "f": dC * cache["C_prev"] * f * (1.0 - f),
+        "i": dC * C_tilde * i * (1.0 - i),
+        "C": dC * i * (1.0 - C_tilde**2),
+    }
+    grads = {}
+    dhx = np.zeros_like(cache["hx"])
+    for g in GATE_NAMES:
+        grads["W" + g] = dpre[g] @ cache["hx"].T  # an outer product per gate and step
+        grads["b" + g] = dpre[g]
+        dhx += p["W" + g].T @ dpre[g]
+    return dhx[:H], dC * f, grads
+
+
 def naive_char_lm_loss(
     p: dict[str, np.ndarray],
     inputs: np.ndarray,
@@ -43,55 +82,33 @@ def naive_char_lm_loss(
     C = np.zeros((H, 1), dtype) if C0 is None else C0
     T = len(inputs)
 
-    # ---- forward, one step at a time
-    steps = []
+    # ---- forward, one step at a time, with the output layer and softmax inside the loop
+    caches, hs, probs = [], [], []
     loss = 0.0
     for t in range(T):
         x = np.zeros((V, 1), dtype)
         x[inputs[t]] = 1.0
-        hx = np.vstack([h, x])
-        f = _sigmoid(p["Wf"] @ hx + p["bf"])
-        i = _sigmoid(p["Wi"] @ hx + p["bi"])
-        C_tilde = np.tanh(p["WC"] @ hx + p["bC"])
-        o = _sigmoid(p["Wo"] @ hx + p["bo"])
-        C_prev = C
-        C = f * C_prev + i * C_tilde
-        tanh_C = np.tanh(C)
-        h = o * tanh_C
+        h, C, cache = step_forward(x, h, C, p)
         y = p["Wy"] @ h + p["by"]
         e = np.exp(y - y.max())
         prob = e / e.sum()
         loss -= float(np.log(prob[targets[t], 0]))
-        steps.append(
-            {"hx": hx, "f": f, "i": i, "C_tilde": C_tilde, "o": o, "C_prev": C_prev,
-             "tanh_C": tanh_C, "h": h, "prob": prob}
-        )
+        caches.append(cache)
+        hs.append(h)
+        probs.append(prob)
 
-    # ---- backward, one step at a time, newest first
+    # ---- backward, one step at a time, newest first; per-step gradients are summed up
     grads = {k: np.zeros_like(v) for k, v in p.items()}
     dh_next = np.zeros((H, 1), dtype)
     dC_next = np.zeros((H, 1), dtype)
     for t in reversed(range(T)):
-        s = steps[t]
-        dy = s["prob"].copy()
+        dy = probs[t].copy()
         dy[targets[t]] -= 1.0
         dy /= T  # the loss is the mean over the T steps
-        grads["Wy"] += np.outer(dy, s["h"])
+        grads["Wy"] += dy @ hs[t].T
         grads["by"] += dy
         dh = p["Wy"].T @ dy + dh_next
-        do = dh * s["tanh_C"]
-        dC = dh * s["o"] * (1.0 - s["tanh_C"] ** 2) + dC_next
-        dpre = {
-            "f": dC * s["C_prev"] * s["f"] * (1.0 - s["f"]),
-            "i": dC * s["C_tilde"] * s["i"] * (1.0 - s["i"]),
-            "C": dC * s["i"] * (1.0 - s["C_tilde"] ** 2),
-            "o": do * s["o"] * (1.0 - s["o"]),
-        }
-        dhx = np.zeros_like(s["hx"])
-        for g in GATE_NAMES:
-            grads["W" + g] += np.outer(dpre[g], s["hx"])
-            grads["b" + g] += dpre[g]
-            dhx += p["W" + g].T @ dpre[g]
-        dh_next = dhx[:H]
-        dC_next = dC * s["f"]
+        dh_next, dC_next, step_grads = step_backward(dh, dC_next, caches[t], p)
+        for k, v in step_grads.items():
+            grads[k] += v
     return loss / T, grads, (h, C)

@@ -121,7 +121,8 @@ class LSTMCache(NamedTuple):
     Cs: np.ndarray  # (T + 1, H, B) C_0 … C_T
     gates: np.ndarray  # (T, 4H, B) activated gates, rows [o, f, i, C̃]
     tanh_cell: np.ndarray  # (T, H, B) tanh(C_1) … tanh(C_T)
-    W: np.ndarray  # (4H, H + D) fused gate matrices, rows [o, f, i, C̃]
+    Wh_scaled: np.ndarray  # (4H, H) fused recurrent weights, rows [o, f, i, C̃] × _scales
+    Wxb_scaled: np.ndarray  # (4H, D + 1) fused [input weights, bias], rows × _scales
 
 
 def fuse_lstm_params(p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -151,6 +152,11 @@ def _time_inside(Z: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(Z.transpose(1, 0, 2)).reshape(K, T * B)
 
 
+def _scales() -> tuple[float, ...]:
+    """Row scale of each fused gate block, in _FUSED order (see lstm_forward)."""
+    return (-1.0, -1.0, -1.0, -2.0)
+
+
 def _tanh_into(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     """out = tanh(z), as 2 / (1 + e^(−2z)) − 1 for large arrays (see the notes above)."""
     if z.size < _SMALL:
@@ -174,15 +180,17 @@ def lstm_forward(
     T, D, B = X.shape
     H = h0.shape[0]
     dtype = np.result_type(X, h0, p["Wf"])
-    W = np.concatenate([p["W" + g] for g in _FUSED], axis=0).astype(dtype, copy=False)
-    b = np.concatenate([p["b" + g] for g in _FUSED], axis=0).astype(dtype, copy=False)
     # One exp serves all four gates: σ(a) = 1 / (1 + e^(−a)) and tanh(a) = 2σ(2a) − 1. Scaling
     # the fused rows by −1 (o, f, i) and −2 (C̃) makes the matmuls produce −a resp. −2a
-    # directly; multiplying by a power of two is exact, so nothing is lost.
-    scale = np.full((4 * H, 1), -1.0, dtype)
-    scale[3 * H :] = -2.0
-    Wh_scaled = W[:, :H] * scale
-    Wxb_scaled = np.concatenate([W[:, H:], b], axis=1) * scale  # (4H, D + 1)
+    # directly; multiplying by a power of two is exact, so nothing is lost. The bias becomes the
+    # last column of the input weights, the weight of an input fixed at 1.
+    Wh_scaled = np.empty((4 * H, H), dtype)
+    Wxb_scaled = np.empty((4 * H, D + 1), dtype)
+    for k, (g, s) in enumerate(zip(_FUSED, _scales(), strict=True)):
+        rows = slice(k * H, (k + 1) * H)
+        np.multiply(p["W" + g][:, :H], s, out=Wh_scaled[rows])
+        np.multiply(p["W" + g][:, H:], s, out=Wxb_scaled[rows, :D])
+        np.multiply(p["b" + g], s, out=Wxb_scaled[rows, D:])
     X1 = np.empty((D + 1, T, B), dtype)
     X1[:D] = X.transpose(1, 0, 2)
     X1[D] = 1.0
@@ -216,7 +224,7 @@ def lstm_forward(
             h_prev = h_out[t]
             np.multiply(o, tanh_cell[t], out=h_prev)
             hs[:, t + 1] = h_prev
-    cache = LSTMCache(X1, hs, Cs, gates, tanh_cell, W)
+    cache = LSTMCache(X1, hs, Cs, gates, tanh_cell, Wh_scaled, Wxb_scaled)
     return h_out, (h_out[-1].copy(), Cs[T].copy()), cache
 
 
@@ -232,14 +240,16 @@ def lstm_backward(
     arriving at the final state from later chunks. Returns dX (T, D, B), the gradient of the
     initial state (dh_0, dC_0) and the parameter gradients (same keys as the parameters).
     """
-    X1, hs, Cs, gates, tanh_cell, W = cache
+    X1, hs, Cs, gates, tanh_cell, Wh_scaled, Wxb_scaled = cache
     T, H, B = dhs.shape
-    D = W.shape[1] - H
+    D = Wxb_scaled.shape[1] - 1
     dtype = gates.dtype
-    WhT = W[:, :H].T  # (H, 4H), a view: BLAS reads it transposed
-    dZ = np.empty((4 * H, T, B), dtype)  # gradient w.r.t. the gate pre-activations a
+    # The weights at hand are scaled by s = −1 (o, f, i) and −2 (C̃) per row (lstm_forward).
+    # Working with dZ / s instead of the pre-activation gradient dZ cancels that exactly:
+    # Wh_scaledᵀ·(dZ / s) = Whᵀ·dZ and likewise for dX; only dW and db come out divided by s.
+    dZ = np.empty((4 * H, T, B), dtype)  # dZ / s: the scaled pre-activation gradients
     n = max(1, min(T, _CHUNK // (H * B)))  # steps per chunk
-    K = np.empty((n, 4 * H, B), dtype)  # dZ[:, t] = [dh, dC, dC, dC] ⊙ K
+    K = np.empty((n, 4 * H, B), dtype)  # dZ[:, t] = [dh, dC, dC, dC] ⊙ K (K includes 1 / s)
     KC = np.empty((n, H, B), dtype)  # dC += dh ⊙ KC
     dh = np.zeros((H, B), dtype) if dh_T is None else dh_T.astype(dtype, copy=True)
     dC = np.zeros((H, B), dtype) if dC_T is None else dC_T.astype(dtype, copy=True)
@@ -256,21 +266,24 @@ def lstm_backward(
             # f, i, C̃ all act through C = f⊙C_prev + i⊙C̃: one call on a (3, H, B) view
             np.multiply(K[k, H:].reshape(3, H, B), dC, out=dz[H:].reshape(3, H, B))
             dC *= gates[t, H : 2 * H]  # the conveyor belt: scaled by f, no matrix in the way
-            np.matmul(WhT, dz, out=dh)
+            np.matmul(Wh_scaled.T, dz, out=dh)
     # Everything that does not feed back into the recursion: one matmul each over all T·B
     # columns. Against the ones row of X1, the input-side product also sums dZ into db.
+    # Each gradient is written straight into the array that is returned (fresh memory is
+    # expensive to touch the first time), then multiplied by s to undo the scaling.
     dZ2 = dZ.reshape(4 * H, T * B)
-    dW = np.empty((4 * H, H + D), dtype)
-    np.matmul(dZ2, hs[:, :T].reshape(H, T * B).T, out=dW[:, :H])
-    dWx_db = dZ2 @ X1.reshape(D + 1, T * B).T  # (4H, D + 1)
-    dW[:, H:] = dWx_db[:, :D]
-    db = np.ascontiguousarray(dWx_db[:, D:])
-    dX = np.ascontiguousarray((W[:, H:].T @ dZ2).reshape(D, T, B).transpose(1, 0, 2))
+    hsT = hs[:, :T].reshape(H, T * B).T
+    X1T = X1.reshape(D + 1, T * B).T
+    dX = np.ascontiguousarray((Wxb_scaled[:, :D].T @ dZ2).reshape(D, T, B).transpose(1, 0, 2))
     grads: Params = {}
-    for k, name in enumerate(_FUSED):
+    for k, (name, s) in enumerate(zip(_FUSED, _scales(), strict=True)):
         rows = slice(k * H, (k + 1) * H)
-        grads["W" + name] = dW[rows]
-        grads["b" + name] = db[rows]
+        dW = np.empty((H, H + D), dtype)
+        np.matmul(dZ2[rows], hsT, out=dW[:, :H])
+        np.matmul(dZ2[rows], X1T[:, :D], out=dW[:, H:])
+        dW *= s
+        grads["W" + name] = dW
+        grads["b" + name] = (dZ2[rows] @ X1T[:, D:]) * s  # the ones row: Σ over t and b
     grads = {k: grads[k] for k in PARAM_NAMES}
     return dX, (dh, dC), grads
 
@@ -281,19 +294,21 @@ def _local_factors(
     """Derivative factors of a chunk of m steps, written into K[:m] and KC[:m].
 
     s (m, 4H, B): activated gates [o, f, i, C̃]; C_prev, tanh_C (m, H, B). K[:m] (m, 4H, B)
-    gets [tanh C·σ'(o), C_prev·σ'(f), C̃·σ'(i), i·(1 − C̃²)], KC[:m] (m, H, B) o·(1 − tanh²C).
+    gets [tanh C·σ'(o), C_prev·σ'(f), C̃·σ'(i), i·(1 − C̃²)] divided by the row scales
+    (−1, −1, −1, −2) of the weights; KC[:m] (m, H, B) gets o·(1 − tanh²C).
     """
     m, H = C_prev.shape[0], C_prev.shape[1]
     K, KC = K[:m], KC[:m]
     o, i, g = s[:, :H], s[:, 2 * H : 3 * H], s[:, 3 * H :]
-    np.subtract(1.0, s[:, : 3 * H], out=K[:, : 3 * H])
-    K[:, : 3 * H] *= s[:, : 3 * H]  # σ'(a) = σ(1 − σ) for o, f, i at once
+    np.subtract(s[:, : 3 * H], 1.0, out=K[:, : 3 * H])
+    K[:, : 3 * H] *= s[:, : 3 * H]  # −σ'(a) = σ(σ − 1) for o, f, i at once
     K[:, :H] *= tanh_C
     K[:, H : 2 * H] *= C_prev
     K[:, 2 * H : 3 * H] *= g
     np.multiply(g, g, out=K[:, 3 * H :])
-    np.subtract(1.0, K[:, 3 * H :], out=K[:, 3 * H :])  # tanh' = 1 − tanh²
+    K[:, 3 * H :] -= 1.0  # −tanh' = tanh² − 1
     K[:, 3 * H :] *= i
+    K[:, 3 * H :] *= 0.5
     np.multiply(tanh_C, tanh_C, out=KC)
     np.subtract(1.0, KC, out=KC)
     KC *= o

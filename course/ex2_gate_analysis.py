@@ -92,7 +92,7 @@ def build() -> NotebookNode:
         checks.check_record_gates(record_gates)
         """),
         code("""
-        TEXT = colah_corpus(n_stories=8, seed=1)
+        TEXT = colah_corpus(n_stories=30, seed=1)  # about 5000 characters
         X = one_hot(vocab.encode(TEXT), len(vocab))
         zeros = np.zeros((H, 1))
         rec = record_gates(X, zeros, zeros, P)
@@ -222,8 +222,9 @@ def build() -> NotebookNode:
         markdown("""
         ## 4. What to look for
 
-        * In the heatmaps, the forget gate is mostly open (green) and closes sharply at a few
-          characters — often at the end of a story, when the country can be forgotten.
+        * In the heatmaps, look for forget-gate units that stay open (green) for long
+          stretches and close sharply at a few characters. Where do they close — at the
+          end of a story, when the country can be forgotten? After a closing quote?
         * A good tracker switches as the quote or bracket opens and closes. A cell-state unit
           can count (bracket depth); `h` is squashed by `tanh` and gated by `o`, so it is
           usually a noisier copy.

@@ -243,3 +243,15 @@ def test_merge_joins_shards_newest_record_wins(tmp_path: Path) -> None:
     assert {r["student_id"]: r["total"] for r in _csv(again / "grades.csv")}["alice"] == "3"
     with pytest.raises(BatchError, match="not a batch output folder"):
         batch.merge([tmp_path / "nowhere"], merged)
+
+
+def test_progress_bar_with_eta_on_stderr(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    course = make_course(tmp_path / "c", {"alice": "ok", "bob": "ok"})
+    job = Behave({s: ok_value({"test_a": 1.0}) for s in ("alice", "bob")})
+    batch.run_batch(course, tmp_path / "out", [EX], Limits(), jobs=2, progress=True, job=job)
+    err = capsys.readouterr().err
+    assert "grading" in err and "2/2" in err and "<" in err  # tqdm: elapsed<remaining
+    batch.run_batch(course, tmp_path / "out", [EX], Limits(), jobs=2, progress=False,
+                    job=job, force=True)
+    assert capsys.readouterr().err == ""

@@ -102,11 +102,18 @@ def step_flops(V: int, H: int, B: int, T: int) -> int:
 
 
 def _times(fn: Callable[[], Any], repeats: int, budget_s: float) -> list[float]:
-    """One untimed call, then at least ``repeats`` timed calls (more while within the budget)."""
+    """One untimed call, then ``repeats`` timed calls, or more while within the budget.
+
+    Slow calls (one alone over a third of the budget) get only 3 repetitions, so that a run on
+    a busy machine still ends in reasonable time.
+    """
+    t0 = time.perf_counter()
     fn()
+    first = time.perf_counter() - t0
+    wanted = min(repeats, 3) if budget_s and first > budget_s / 3 else repeats
     out: list[float] = []
     start = time.perf_counter()
-    while len(out) < repeats or (time.perf_counter() - start < budget_s and len(out) < 5 * repeats):
+    while len(out) < wanted or (time.perf_counter() - start < budget_s and len(out) < 5 * repeats):
         t0 = time.perf_counter()
         fn()
         out.append(time.perf_counter() - t0)
@@ -160,6 +167,9 @@ def run(quick: bool, repeats: int) -> dict[str, Any]:
         "python": platform.python_version(),
         "cpu_count": os.cpu_count(),
         "load_average_before": load_average(),
+        "blas_threads_env": {
+            k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS") if k in os.environ
+        },
         "flops_formula": "3*(2*B*T*4H*(D+H) + 2*B*T*H*V), D = V",
     }
     warm_up_blas(0.05 if quick else 0.5)
@@ -214,6 +224,7 @@ def format_report(result: dict[str, Any]) -> str:
         f"numpy {result['numpy']} ({result['blas']}), Python {result['python']}, "
         f"{result['cpu_count']} CPUs, load average {_fmt_load(result['load_average_before'])} "
         f"before / {_fmt_load(result['load_average_after'])} after"
+        + (f", {result['blas_threads_env']}" if result["blas_threads_env"] else "")
         + ("   [--quick: tiny shapes, timings meaningless]" if result["quick"] else ""),
         "",
         "matmul throughput (square n×n·n×n, best of several):",

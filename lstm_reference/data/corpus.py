@@ -95,8 +95,8 @@ def story(
     country, language = PAIRS[country_id]
     n = int(rng.integers(min_fillers, max_fillers + 1))
     picks = rng.choice(len(_FILLERS), size=n, replace=False)
-    fillers = " ".join(_fill(_FILLERS[k], rng) for k in picks)
-    return f"{OPENING}{country}. {fillers} I {CUE}{language}.\n"
+    sentences = [f"{OPENING}{country}.", *(_fill(_FILLERS[k], rng) for k in picks)]
+    return " ".join([*sentences, f"I {CUE}{language}.\n"])
 
 
 def colah_corpus(

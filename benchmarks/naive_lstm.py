@@ -6,8 +6,8 @@ time, with batch size 1:
 * four separate gate matrices Wf, Wi, WC, Wo, each (H, H + V), applied to the column
   ``np.vstack([h, x])`` (hidden first, then input),
 * the output layer and the softmax evaluated inside the time loop, one step at a time,
-* a dict per step as the cache,
-* in the backward pass, one outer product per gate and per step for the weight gradients.
+* a step-forward function returning a dict as the cache, and a step-backward function
+  returning that step's parameter gradients (one outer product per gate), summed up by the loop.
 
 It computes exactly the same loss and gradients as ``lstm_reference`` (the benchmark's smoke
 test checks this); only the organisation of the work differs. It is used for timing only.

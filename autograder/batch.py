@@ -309,6 +309,28 @@ def _worker_main(conn: Any, fn: Callable[[Any], Any]) -> None:
         conn.send(reply)
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (read from ``/proc``; empty where there is none)."""
+    children: dict[int, list[int]] = {}
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", encoding="utf-8") as fh:
+                    stat = fh.read()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 class _Worker:
     def __init__(self, ctx: Any, fn: Callable[[Any], Any]) -> None:
         self.conn, child = ctx.Pipe()
@@ -320,10 +342,21 @@ class _Worker:
         self.started = 0.0
 
     def kill(self) -> None:
+        """Kill the worker and everything it started: its own process group, and the
+        process groups of its descendants (a kernel runs in a session of its own)."""
         if self.proc.pid is not None:
-            for kill in (lambda: os.killpg(self.proc.pid, signal.SIGKILL), self.proc.kill):
-                with contextlib.suppress(OSError, ProcessLookupError):
-                    kill()
+            pids = [self.proc.pid, *_descendants(self.proc.pid)]
+            groups = set()
+            for pid in pids:
+                with contextlib.suppress(OSError):
+                    groups.add(os.getpgid(pid))
+            groups.discard(os.getpgrp())
+            for group in groups:
+                with contextlib.suppress(OSError):
+                    os.killpg(group, signal.SIGKILL)
+            for pid in pids:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
         self.proc.join(5)
         self.conn.close()
 

@@ -27,7 +27,8 @@ def echo(x: int) -> int:
 @dataclass(frozen=True)
 class Behave:
     """Returns ``values[student]``, or does what the submitted notebook's text says:
-    ``crash`` (the worker dies), ``raise``, ``hang-child`` (starts a child, then hangs)."""
+    ``crash`` (the worker dies), ``raise``, ``hang-child`` (starts a child in its own
+    session, then hangs)."""
 
     values: dict[str, dict[str, Any]]
 
@@ -38,7 +39,8 @@ class Behave:
         if what == "raise":
             raise RuntimeError("grader bug")
         if what == "hang-child":
-            child = subprocess.Popen(["sleep", "600"])
+            # in a session of its own, like a Jupyter kernel
+            child = subprocess.Popen(["sleep", "600"], start_new_session=True)
             Path(task.folder / "child.pid").write_text(str(child.pid))
             time.sleep(600)
         return self.values[task.student]

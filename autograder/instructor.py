@@ -243,6 +243,9 @@ def batch_run(argv: list[str]) -> int:
     shard = _shard(args.shard)
     limits = _limits(args, jobs)
     out = args.out or course / DEFAULT_OUT
+    if not (course / "submitted").is_dir() and roster is None:
+        raise UsageError(f"nothing to grade: {course / 'submitted'} does not exist "
+                         "(run 'autograde collect' first)")
     run = batch.run_batch(course, out, exercises, limits, jobs, shard=shard, force=args.force,
                           progress=not args.no_progress)
     students = sorted({t.student for t in run.tasks}

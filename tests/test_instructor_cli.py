@@ -101,6 +101,7 @@ def test_collect_bad_roster_and_course(tmp_path: Path, capsys: pytest.CaptureFix
     (["--merge", "nowhere", "--out", "m"], "not a batch output folder"),
     (["--cell-timeout", "-1"], "--cell-timeout must be positive"),
     (["--roster", "none.csv"], "roster file not found"),
+    ([], "nothing to grade: "),
 ])
 def test_batch_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                          capsys: pytest.CaptureFixture[str], argv: list[str], needle: str

@@ -11,6 +11,7 @@ raises out of :func:`execute`.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import shutil
 import signal
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import zmq
+import zmq.asyncio
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -33,6 +36,8 @@ from autograder.limits import Limits
 from autograder.probe import PROBE_ENV, PROBE_MIME
 
 TIMEOUT_ENAME = "CellTimeoutError"
+#: a message to the kernel that cannot be sent within this time fails that notebook
+SEND_TIMEOUT_MS = 2000
 SKIPPED_KEY = "lstm_lab_not_run"
 
 
@@ -77,6 +82,28 @@ class _LimitedKernelManager(AsyncKernelManager):
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
         await super()._async_launch_kernel(kernel_cmd, **kw)
         self.kernel_pgid = getattr(self.provisioner, "pgid", None)
+
+    def client(self, **kwargs: Any) -> Any:
+        """A client whose sockets never block the event loop for long.
+
+        If the kernel dies while the client is waiting for it to become ready, jupyter_client
+        keeps sending ``kernel_info`` requests; a send to a peer that is gone can block the
+        thread, and with it every other notebook being graded. A send timeout turns that into
+        an error for this notebook only.
+        """
+        if getattr(self, "_grader_context", None) is None:
+            ctx = zmq.asyncio.Context()
+            ctx.setsockopt(zmq.SNDTIMEO, SEND_TIMEOUT_MS)
+            ctx.setsockopt(zmq.LINGER, 0)
+            self._grader_context = ctx
+        kwargs.setdefault("context", self._grader_context)
+        return super().client(**kwargs)
+
+    def close_context(self) -> None:
+        ctx = getattr(self, "_grader_context", None)
+        if ctx is not None:
+            ctx.destroy(linger=0)
+            self._grader_context = None
 
     def kill_process_group(self) -> None:
         """SIGKILL everything left in the kernel's process group (children it spawned)."""
@@ -196,12 +223,18 @@ async def execute_async(nb: NotebookNode, folder: Path | None, limits: Limits) -
         client.timeout_func = client._cell_timeout
         guard = limits.notebook_timeout + limits.iopub_timeout + limits.startup_timeout + 5
         status, message = "ok", ""
+        run = asyncio.ensure_future(asyncio.wait_for(
+            client.async_execute(env=kernel_env(limits), stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL),
+            timeout=guard,
+        ))
+        watchdog = asyncio.ensure_future(_watch_kernel(km, run))
         try:
-            await asyncio.wait_for(
-                client.async_execute(env=kernel_env(limits), stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL),
-                timeout=guard,
-            )
+            await run
+        except asyncio.CancelledError:
+            if not watchdog.done() or not watchdog.result():
+                raise
+            status, message = "dead", "the kernel died while starting"
         except DeadKernelError:
             status, message = "dead", (
                 "the kernel died (the notebook called os._exit, crashed, or ran out of memory)")
@@ -215,12 +248,17 @@ async def execute_async(nb: NotebookNode, folder: Path | None, limits: Limits) -
         except Exception as exc:  # kernel start-up failures and the like
             status, message = "error", f"the notebook could not be run: {exc}".splitlines()[0]
         finally:
+            watchdog.cancel()
+            # nbclient registers an exit hook before the kernel is ready and only removes it
+            # on the normal path; our own clean-up below makes it unnecessary
+            atexit.unregister(client._cleanup_kernel)
             if km.has_kernel:
                 try:
                     await km.shutdown_kernel(now=True)
                 except Exception:  # already gone
                     pass
             km.kill_process_group()
+            km.close_context()
         stopped = client.current_cell if status != "ok" else None
         if status != "ok":
             _mark_not_run(nb, stopped, message)
@@ -246,6 +284,20 @@ def kernel_seconds(nb: NotebookNode) -> float:
                 continue
             total += max(0.0, delta.total_seconds())
     return total
+
+
+async def _watch_kernel(km: _LimitedKernelManager, run: asyncio.Future) -> bool:
+    """Cancel ``run`` if the kernel process dies before nbclient notices (it only watches
+    for that while cells run, not while it waits for the kernel to start). True if it did."""
+    while not run.done():
+        await asyncio.sleep(0.5)
+        if km.has_kernel and not await km.is_alive():
+            await asyncio.sleep(3.0)  # give nbclient the chance to report it first
+            if not run.done():
+                run.cancel()
+                return True
+            return False
+    return False
 
 
 def _mark_not_run(nb: NotebookNode, stopped: int | None, message: str) -> None:

@@ -44,3 +44,20 @@ def test_student_repository_without_source(tmp_path: Path, monkeypatch, capsys) 
     assert code == 0
     one = json.loads((tmp_path / "one.json").read_text())
     assert [e["exercise"] for e in one["extra_data"]["exercises"]] == ["fx1"]
+
+
+@pytest.mark.slow
+def test_a_kernel_that_cannot_start_fails_that_exercise_quickly() -> None:
+    import time
+
+    from autograder import _imports  # noqa: F401
+    from autograder.limits import MB, Limits
+    from autograder.runner import execute
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1")]
+    start = time.monotonic()
+    result = execute(nb, None, Limits(memory_bytes=20 * MB))  # too little to start Python
+    assert result.status in ("error", "dead"), result.status
+    assert "kernel" in result.message.lower()
+    assert time.monotonic() - start < 30

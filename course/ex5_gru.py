@@ -264,7 +264,7 @@ def build() -> NotebookNode:
         TEXT = checks.training_text()
         VOCAB = checks.corpus_vocab()
         TRAIN_IDS = VOCAB.encode(TEXT)
-        BUDGET = {"hidden": 32, "lr": 3e-2, "seed": 0, "lm_steps": 60, "task_steps": 150}
+        BUDGET = {"hidden": 32, "lr": 3e-2, "seed": 0, "lm_steps": 40, "task_steps": 120}
         print(f"{len(TEXT)} characters, vocabulary of {len(VOCAB)}; budget {BUDGET}")
         """),
         answer("race_answer", """

@@ -8,6 +8,7 @@ with the outputs of typical bugs so the message can name the likely mistake.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -148,8 +149,6 @@ def _sigmoid_inputs(seed: int) -> dict[str, Any]:
 
 def _sigmoid_run(fn: Callable, inputs: dict[str, Any]) -> dict[str, Any]:
     z = inputs["z"].copy()
-    import warnings
-
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
         warnings.simplefilter("always")
         out = fn(z)

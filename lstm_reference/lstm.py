@@ -225,7 +225,7 @@ def lstm_forward(
             np.multiply(o, tanh_cell[t], out=h_prev)
             hs[:, t + 1] = h_prev
     cache = LSTMCache(X1, hs, Cs, gates, tanh_cell, Wh_scaled, Wxb_scaled)
-    return h_out, (h_out[-1].copy(), Cs[T].copy()), cache
+    return h_out, (hs[:, T].copy(), Cs[T].copy()), cache
 
 
 def lstm_backward(

@@ -13,8 +13,9 @@ Shapes: ``x`` (D, B); ``h``, ``C`` (H, B); each ``W*`` (H, H + D); each ``b*`` (
 
 ``lstm_step_forward`` / ``lstm_step_backward`` are the readable one-step pair the exercises ask
 for. ``lstm_forward`` / ``lstm_backward`` compute the same thing for a whole sequence, fast:
-the four gate matrices are fused into one, the input projection of all T steps is a single
-matmul, and each step costs one (4H, H)·(H, B) matmul plus a few in-place ufuncs.
+the four gate matrices are fused into one, the input projection of all T steps is hoisted out
+of the time loop, and each step costs one (4H, H)·(H, B) matmul plus a few in-place ufuncs
+(see the notes above ``lstm_forward`` for how).
 """
 
 from __future__ import annotations

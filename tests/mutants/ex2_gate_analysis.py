@@ -25,11 +25,10 @@ MUTANTS = {
          "r = np.zeros(A.shape[1])\n    ok = den > 1e-12\n    r[ok] = num[ok] / den[ok]",
          "r = num / den"),
     ],
-    # a tracker picked by eye: the first unit of the cell state
-    "tracker_hard_coded": [
-        ("tracker_answer",
-         'TRACKER = {"signal": signal, "state": state, "unit": found[signal, state][0]}',
-         'TRACKER = {"signal": signal, "state": state, "unit": 0}'),
+    # the weakest (signal, state) pair handed in: min instead of max
+    "tracker_weakest_pair": [
+        ("tracker_answer", "signal, state = max(found, key=lambda k: abs(found[k][1]))",
+         "signal, state = min(found, key=lambda k: abs(found[k][1]))"),
     ],
     # left and right saturation swapped
     "saturation_swapped": [
@@ -44,6 +43,6 @@ CAUGHT_BY = {
     "x_h_order": "test_record",
     "finder_ignores_sign": "test_find_unit",
     "finder_nan_for_constant_unit": "test_find_unit",
-    "tracker_hard_coded": "test_tracker",
+    "tracker_weakest_pair": "test_tracker",
     "saturation_swapped": "test_saturation",
 }

@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import nbformat
 from nbformat.notebooknode import NotebookNode
@@ -69,8 +70,15 @@ def build_all(out_dir: Path, exercises: list[str] | None = None) -> list[Path]:
     return [write_source(e, out_dir) for e in (exercises or available_exercises())]
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (and exit code 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course.build", description=__doc__)
+    parser = OneLineParser(prog="python -m course.build", description=__doc__)
     parser.add_argument("exercises", nargs="*", help="exercise ids (default: all)")
     parser.add_argument("--out", type=Path, default=ROOT / "source", help="output directory")
     args = parser.parse_args(argv)

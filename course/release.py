@@ -11,7 +11,6 @@ student notebook in ``assignments/`` is only overwritten with ``--force``.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from course.build import ROOT, available_exercises
+from course.build import ROOT, OneLineParser, available_exercises
 
 
 def course_config(root: Path) -> Config:
@@ -94,7 +93,7 @@ def refresh_assignments(exercises: list[str], release_dir: Path, assignments_dir
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course.release", description=__doc__)
+    parser = OneLineParser(prog="python -m course.release", description=__doc__)
     parser.add_argument("exercises", nargs="*", help="exercise ids (default: all)")
     parser.add_argument("--force", action="store_true",
                         help="also overwrite existing notebooks in assignments/")

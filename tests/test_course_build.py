@@ -80,11 +80,12 @@ def test_release_is_up_to_date(tmp_path: Path):
 
 
 @pytest.mark.parametrize("module", ["course.build", "course.release"])
-def test_cli_rejects_unknown_exercise(module: str):
-    proc = subprocess.run([sys.executable, "-m", module, "ex9_nope"], cwd=ROOT,
+@pytest.mark.parametrize("args", [["ex9_nope"], ["--nope"]])
+def test_cli_rejects_bad_input(module: str, args: list[str]):
+    proc = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1 and "ex9_nope" in proc.stderr
+    assert proc.stderr.count("\n") == 1 and args[0].lstrip("-") in proc.stderr
     assert "Traceback" not in proc.stderr
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import json
 import os
 import shutil
 import signal
@@ -204,8 +205,30 @@ def _copy_folder(folder: Path, into: Path) -> Path:
     return work
 
 
+#: attempts to start a kernel that dies before running any cell (e.g. a port taken by
+#: another process between jupyter_client choosing it and the kernel binding it)
+START_ATTEMPTS = 2
+
+
 async def execute_async(nb: NotebookNode, folder: Path | None, limits: Limits) -> Execution:
-    """Run ``nb`` (modified in place) with the exercise folder's copy as working directory."""
+    """Run ``nb`` (modified in place) with the exercise folder's copy as working directory.
+
+    A kernel that dies before it ran any cell is started once more; once a cell has run,
+    nothing is retried (the notebook's own code may be what kills the kernel).
+    """
+    start = time.monotonic()
+    pristine = nbformat.from_dict(json.loads(json.dumps(nb)))
+    for attempt in range(START_ATTEMPTS):
+        result = await _execute_once(nb, folder, limits)
+        started = result.stopped_at is not None or result.status == "ok"
+        if started or attempt == START_ATTEMPTS - 1:
+            break
+        nb.cells = nbformat.from_dict(json.loads(json.dumps(pristine))).cells
+    result.seconds = time.monotonic() - start
+    return result
+
+
+async def _execute_once(nb: NotebookNode, folder: Path | None, limits: Limits) -> Execution:
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="lstm-lab-grade-") as tmp:
         workdir = _copy_folder(folder, Path(tmp)) if folder and folder.is_dir() else Path(tmp)
@@ -252,6 +275,14 @@ async def execute_async(nb: NotebookNode, folder: Path | None, limits: Limits) -
             # nbclient registers an exit hook before the kernel is ready and only removes it
             # on the normal path; our own clean-up below makes it unnecessary
             atexit.unregister(client._cleanup_kernel)
+            # we own the kernel manager, so nbclient leaves the client's channels (and the
+            # heartbeat thread) running: stop them before the kernel and the sockets go
+            if getattr(client, "kc", None) is not None:
+                try:
+                    client.kc.stop_channels()
+                except Exception:  # a half-started client
+                    pass
+                client.kc = None
             if km.has_kernel:
                 try:
                     await km.shutdown_kernel(now=True)

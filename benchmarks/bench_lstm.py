@@ -229,6 +229,12 @@ def format_report(result: dict[str, Any]) -> str:
         "",
         "matmul throughput (square n×n·n×n, best of several):",
     ]
+    load, cpus = result["load_average_before"], result["cpu_count"]
+    if load is not None and cpus and load > 0.5 * cpus:  # measured before this run started
+        lines[1:1] = [
+            f"WARNING: other processes are using the machine (load average {load:.1f} on "
+            f"{cpus} CPUs): the timings below are not representative.",
+        ]
     for dtype, peak in result["matmul_peak"].items():
         sizes = ", ".join(f"n={n}: {g:.1f}" for n, g in peak["by_size"].items())
         lines.append(f"  {dtype}: {peak['best_gflops']:.1f} GFLOP/s   ({sizes})")

@@ -460,7 +460,7 @@ def build() -> NotebookNode:
         * each step: `char_loss` from a zero state → `clip_gradients(grads, 5.0)` →
           `adam_update`.
 
-        With `H = 32` a few hundred steps are enough; the whole cell should take a few seconds.
+        With `H = 32`, 150 steps are enough; the whole cell should take a second or two.
         The test runs *your trained parameters* through the reference implementation.
         """),
         code("""
@@ -482,7 +482,7 @@ def build() -> NotebookNode:
                 p[k] -= lr * m_hat / (np.sqrt(v_hat) + eps)
         """),
         answer("train_answer", """
-        def train_memorise(text, hidden_size=32, steps=300, lr=0.02, seed=0):
+        def train_memorise(text, hidden_size=32, steps=150, lr=0.02, seed=0):
             \"\"\"Train a char LSTM on text; return (params, list of losses).\"\"\"
             ### BEGIN SOLUTION
             rng = np.random.default_rng(seed)

@@ -28,7 +28,7 @@ from lstm_reference.checkpoint import (
     rng_from_state,
     save_checkpoint,
 )
-from lstm_reference.data.corpus import alphabet, colah_corpus
+from lstm_reference.data.corpus import LANGUAGES, alphabet, colah_corpus
 from lstm_reference.model import init_char_lm, sample
 from lstm_reference.optim import OPTIMIZERS, make_optimizer
 from lstm_reference.training import (
@@ -182,13 +182,6 @@ def _corpus(config: dict[str, Any], n_stories: int, seed: int) -> str:
     return colah_corpus(n_stories, seed=seed, min_fillers=lo, max_fillers=hi)
 
 
-def evaluation_stories(config: dict[str, Any], n_stories: int, seed: int) -> str:
-    """Fresh stories for the language score: the training filler range, but always at least
-    one filler sentence, so the country is never just a few characters back."""
-    lo, hi = config.get("fillers", DEFAULT_FILLERS)
-    return colah_corpus(n_stories, seed=seed, min_fillers=max(lo, 1), max_fillers=max(hi, 1))
-
-
 def _setup(args: argparse.Namespace) -> tuple[str, LMRun, Vocab, dict[str, Any], int, Any]:
     """Text, the run, vocabulary, config, epochs done and the sampling RNG."""
     if args.resume is not None:
@@ -298,14 +291,28 @@ def train(args: argparse.Namespace) -> int:
         print(text[0] + vocab.decode(out))
         print("---")
     if config["data"] is None:
-        fresh = evaluation_stories(config, EVAL_STORIES, config["seed"] + 1_000_003)
-        score = language_accuracy(run.params, vocab, fresh, run.cell)
-        print(
-            f'language after "speak fluent ": {score["accuracy"]:.1%} correct on '
-            f'{int(score["n"])} fresh stories with at least one filler sentence '
-            f'(chance {score["chance"]:.1%})'
-        )
+        report_language_accuracy(run, vocab, config)
     return 0
+
+
+def report_language_accuracy(run: LMRun, vocab: Vocab, config: dict[str, Any]) -> None:
+    """Print the language score on fresh stories, overall and per number of filler sentences
+    (the distance between the country and the language grows with it)."""
+    lo, hi = config.get("fillers", DEFAULT_FILLERS)
+    seed = config["seed"] + 1_000_003
+    parts, correct, total = [], 0.0, 0.0
+    for k in range(lo, hi + 1):
+        fresh = colah_corpus(EVAL_STORIES // (hi - lo + 1), seed=seed + k, min_fillers=k,
+                             max_fillers=k)
+        score = language_accuracy(run.params, vocab, fresh, run.cell)
+        parts.append(f"{k} filler{'s' if k != 1 else ''}: {score['accuracy']:.0%}")
+        correct += score["accuracy"] * score["n"]
+        total += score["n"]
+    print(
+        f'language after "speak fluent ": {correct / total:.1%} correct on {int(total)} fresh '
+        f"stories (chance {1 / len(LANGUAGES):.1%}); by filler sentences between country and "
+        f"language: {', '.join(parts)}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -43,7 +43,7 @@ def encode_value(value: Any) -> Any:
         arr = np.asarray(value)
         if arr.dtype.name not in _ALLOWED_DTYPES:
             arr = arr.astype(np.float64)
-        arr = np.ascontiguousarray(arr)
+        arr = np.array(arr, order="C")  # (ascontiguousarray would turn 0-d into 1-d)
         return {
             "__array__": True,
             "dtype": arr.dtype.name,

@@ -34,7 +34,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 
 from autograder.limits import Limits
-from autograder.probe import PROBE_ENV, PROBE_MIME
+from autograder.probe import JUDGE_OUTSIDE_ENV, PROBE_ENV, PROBE_MIME
 
 TIMEOUT_ENAME = "CellTimeoutError"
 #: a message to the kernel that cannot be sent within this time fails that notebook
@@ -189,6 +189,7 @@ def kernel_env(limits: Limits) -> dict[str, str]:
     """The kernel's environment: ours, plus probing on and BLAS threads shared fairly."""
     env = dict(os.environ)
     env[PROBE_ENV] = "1"
+    env[JUDGE_OUTSIDE_ENV] = "1"
     threads = str(max(1, (os.cpu_count() or 1) // max(1, limits.jobs)))
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(var, threads)

@@ -1,5 +1,8 @@
 """``autograde``: grade the exercise notebooks and report (see docs/autograder.md).
 
+``autograde collect …`` and ``autograde batch …`` are the instructor's commands for a whole
+class (see docs/instructors.md and :mod:`autograder.instructor`).
+
 Exit codes: 0 every exercise passed, 1 at least one did not, 2 bad usage (one line on stderr).
 """
 
@@ -16,6 +19,8 @@ from autograder.errors import UsageError
 from autograder.limits import from_env
 
 DEFAULT_OUTPUT = Path("grader-output")
+#: sub-commands for a whole class, routed to :mod:`autograder.instructor`
+INSTRUCTOR_COMMANDS = {"collect": "collect_main", "batch": "batch_main"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,7 +29,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="autograde", description="Grade LSTM Lab exercise notebooks.")
+    p = _Parser(
+        prog="autograde",
+        description="Grade LSTM Lab exercise notebooks.",
+        epilog="Instructors: 'autograde collect --help' gathers student forks into submitted/, "
+        "'autograde batch --help' grades a whole class (docs/instructors.md).",
+    )
     p.add_argument("path", nargs="?", default="assignments",
                    help="a notebook, an exercise folder, a folder of exercises, or a student "
                         "repository (default: assignments)")
@@ -106,8 +116,14 @@ def run(argv: list[str] | None = None) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point ``autograde``."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in INSTRUCTOR_COMMANDS:
+        from autograder import instructor
+
+        command = getattr(instructor, INSTRUCTOR_COMMANDS[argv[0]])
+        raise SystemExit(command(argv[1:]))
     try:
-        code = run(sys.argv[1:] if argv is None else argv)
+        code = run(argv)
     except UsageError as exc:
         sys.stderr.write(f"autograde: {exc}\n")
         code = 2

@@ -240,6 +240,13 @@ def loss_figure(curves: Mapping[str, Sequence[float]], smooth: int = 20) -> Figu
 # --------------------------------------------------------------------------- command line
 
 
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None:
+            return action.help or ""
+        return super()._get_help_string(action)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -251,20 +258,23 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Write PNG figures: gate heatmaps, cell-state evolution, gradient flow "
         "(LSTM vs RNN) or training-loss curves.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_Help,
     )
     p.add_argument("kind", choices=("gates", "cells", "gradient-flow", "loss"))
-    p.add_argument("--checkpoint", type=Path, action="append",
+    p.add_argument("--checkpoint", type=Path, action="append", metavar="PATH",
                    help="model checkpoint (gates/cells: default the shipped LSTM; loss: one or "
                    "more, repeat the option)")
-    p.add_argument("--out", type=Path, default=Path("figures"), help="output directory")
+    p.add_argument("--out", type=Path, default=Path("figures"), metavar="DIR",
+                   help="output directory")
     p.add_argument("--text", help="text to run the model over (gates/cells; default: a fresh "
                    "story from the built-in corpus)")
     p.add_argument("--length", type=int, default=100,
                    help="characters (gates/cells) or time steps T (gradient-flow)")
     p.add_argument("--units", type=int, default=0, help="units to show (0: a sensible default)")
-    p.add_argument("--hidden-size", type=int, default=32, help="H for gradient-flow")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--hidden-size", type=int, default=32, metavar="H",
+                   help="hidden units for gradient-flow")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seeds the default story (gates/cells) or the initialisation")
     p.add_argument("--dpi", type=int, default=120, help="resolution of the PNG")
     return p
 

@@ -86,6 +86,15 @@ def _filler_range(text: str) -> tuple[int, int]:
     return pair
 
 
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Show defaults, except where there is none."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None or action.default is False:
+            return action.help or ""
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used to render ``--help``)."""
     p = _Parser(
@@ -96,11 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
             "--data it trains on the built-in corpus of stories (\"I grew up in France. … I "
             "speak fluent French.\") and reports how often it predicts the right language."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_Help,
     )
     data = p.add_argument_group("data")
-    data.add_argument("--data", type=Path, help="UTF-8 text file (default: built-in corpus)")
-    data.add_argument("--stories", type=_positive_int, default=None,
+    data.add_argument("--data", type=Path, metavar="PATH",
+                      help="UTF-8 text file (default: built-in corpus)")
+    data.add_argument("--stories", type=_positive_int, default=None, metavar="N",
                       help="number of stories in the built-in corpus (default 600)")
     data.add_argument("--fillers", type=_filler_range, default=None, metavar="MIN-MAX",
                       help="filler sentences between country and language in the built-in "
@@ -109,8 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     model = p.add_argument_group("model")
     model.add_argument("--cell", default="lstm", choices=sorted(CELLS), metavar="CELL",
                        help=f"recurrent cell: {', '.join(sorted(CELLS))}")
-    model.add_argument("--hidden-size", type=_positive_int, default=128, help="hidden units H")
-    model.add_argument("--forget-bias", type=float, default=1.0,
+    model.add_argument("--hidden-size", type=_positive_int, default=128, metavar="H",
+                       help="hidden units")
+    model.add_argument("--forget-bias", type=float, default=1.0, metavar="B",
                        help="initial forget-gate bias of LSTM-family cells")
     model.add_argument("--dtype", default="float64", choices=("float32", "float64"),
                        help="floating-point type of the parameters (float32 is about 2x faster)")
@@ -129,8 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also clip the global gradient norm to this value")
     train.add_argument("--seed", type=int, default=0, help="seeds the weights, corpus and sample")
     io = p.add_argument_group("checkpoints and output")
-    io.add_argument("--checkpoint", type=Path, help="save a checkpoint here after every epoch")
-    io.add_argument("--resume", type=Path,
+    io.add_argument("--checkpoint", type=Path, metavar="PATH",
+                    help="save a checkpoint here after every epoch")
+    io.add_argument("--resume", type=Path, metavar="PATH",
                     help="continue from this checkpoint (its model and optimizer settings win)")
     io.add_argument("--sample-length", type=int, default=300,
                     help="characters to generate at the end (0: none)")

@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="a notebook, an exercise folder, a folder of exercises, or a student "
                         "repository (default: assignments)")
     p.add_argument("--exercise", metavar="ID", help="grade only this exercise")
+    p.add_argument("--course", metavar="DIR", type=Path,
+                   help="the course whose source/ notebooks are trusted (default: the nearest "
+                        "folder at or above PATH with source/ or release/)")
     p.add_argument("--json", metavar="FILE", type=Path,
                    help=f"results JSON (default: {DEFAULT_OUTPUT}/results.json)")
     p.add_argument("--feedback", metavar="DIR", type=Path,
@@ -94,7 +97,7 @@ def run(argv: list[str] | None = None) -> int:
             raise UsageError("--merge takes result files, not a PATH or --exercise")
         doc = _load_results(args.merge)
     else:
-        targets = find_targets(Path(args.path), args.exercise)
+        targets = find_targets(Path(args.path), args.exercise, args.course)
         # the previous run's times (if any) only decide which exercise starts first
         results = grade_all(targets, limits, expected=expected_seconds(json_path))
         feedback_dir = args.feedback or DEFAULT_OUTPUT / "feedback"

@@ -34,13 +34,29 @@ class Target:
     hidden_tests: bool
 
 
+#: nbgrader folders that hold students' work: never a place to find trusted notebooks
+SUBMISSION_TREES = ("submitted", "autograded")
+
+
+def _is_course(folder: Path) -> bool:
+    return (folder / "source").is_dir() or (folder / "release").is_dir()
+
+
 def course_root(path: Path) -> Path | None:
-    """Nearest folder at or above ``path`` holding ``source/`` or ``release/``."""
+    """Nearest folder at or above ``path`` holding ``source/`` or ``release/``.
+
+    Inside an nbgrader ``submitted/`` (or ``autograded/``) tree the course is the folder that
+    holds that tree, whatever the submission itself contains: a student cannot ship their own
+    ``source/`` next to their notebook and be graded against it.
+    """
     here = path.resolve()
     if here.is_file():
         here = here.parent
     for folder in (here, *here.parents):
-        if (folder / "source").is_dir() or (folder / "release").is_dir():
+        if folder.name in SUBMISSION_TREES and _is_course(folder.parent):
+            return folder.parent
+    for folder in (here, *here.parents):
+        if _is_course(folder):
             return folder
     return None
 
@@ -63,14 +79,21 @@ def _target(root: Path, exercise: str, notebook: Path) -> Target:
     return Target(exercise, notebook, release if release.is_file() else None, None, False)
 
 
-def find_targets(path: Path, exercise: str | None = None) -> list[Target]:
-    """Targets under ``path`` (see the module docstring); UsageError on bad input."""
+def find_targets(
+    path: Path, exercise: str | None = None, course: Path | None = None
+) -> list[Target]:
+    """Targets under ``path`` (see the module docstring); UsageError on bad input.
+
+    ``course`` names the course whose notebooks are trusted; by default it is found from ``path``.
+    """
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
     if path.is_dir() and (path / "assignments").is_dir() and not (
             path / f"{path.name}.ipynb").is_file():
         path = path / "assignments"
-    root = course_root(path)
+    if course is not None and not _is_course(course):
+        raise UsageError(f"{course}: not a course (no source/ or release/ folder)")
+    root = course.resolve() if course is not None else course_root(path)
     if root is None:
         raise UsageError(f"{path}: no course here (no source/ or release/ folder at or above it)")
     known = known_exercises(root)

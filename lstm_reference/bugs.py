@@ -127,7 +127,7 @@ def _seq_backward(dhs: np.ndarray, caches: list, dh_T: np.ndarray | None = None,
 def _gru_step_forward(x: np.ndarray, h_prev: np.ndarray, p: Params, *,
                       swap_z: bool = False, reset_after: bool = False,
                       ) -> tuple[np.ndarray, tuple]:
-    """GRU step (DESIGN §1): h = (1−z)⊙h_prev + z⊙h̃; x (D,B), h_prev (H,B) -> h (H,B)."""
+    """GRU step (Colah's form): h = (1−z)⊙h_prev + z⊙h̃; x (D,B), h_prev (H,B) -> h (H,B)."""
     hx = np.concatenate([h_prev, x], axis=0)
     z = sigmoid(p["Wz"] @ hx + p["bz"])
     r = sigmoid(p["Wr"] @ hx + p["br"])

@@ -1,6 +1,6 @@
 """The LSTM cell of Colah's post, in column layout (features × batch).
 
-Notation (DESIGN §1), with ``hx = [h_{t-1}; x_t]`` (hidden first, then input)::
+Notation (docs/architecture.md §1), with ``hx = [h_{t-1}; x_t]`` (hidden first, then input)::
 
     f  = σ(Wf·hx + bf)          forget gate
     i  = σ(Wi·hx + bi)          input gate

@@ -69,7 +69,7 @@ def build() -> NotebookNode:
         print({k: v.shape for k, v in p.items()})
         x = rng.normal(size=(D, B))
         h, C = np.zeros((H, B)), np.zeros((H, B))
-        for t in range(3):  # carry BOTH states from step to step
+        for _ in range(3):  # carry BOTH states from step to step
             h, C, _ = lstm.lstm_step_forward(x, h, C, p)
         print("h after 3 steps:\\n", np.round(h, 3))
         """),

@@ -14,6 +14,7 @@ from autograder.checks.judging import (
     as_index,
     as_mapping,
     close,
+    judged,
     largest_error,
     plain,
 )
@@ -28,18 +29,6 @@ GATE_WORDS = {
     "C": "cell state",
     "h": "h",
 }
-
-
-def _judged(fn):
-    """Turn a judge that raises :class:`RejectError` into one that returns a :class:`Verdict`."""
-
-    def judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
-        try:
-            return fn(inputs, outputs)
-        except RejectError as exc:
-            return Verdict(False, str(exc))
-
-    return judge
 
 
 # --------------------------------------------------------------------------- record_gates
@@ -69,7 +58,7 @@ def _record_run(fn: Any, inputs: dict[str, Any]) -> Any:
     return plain(fn(inputs["X"].copy(), inputs["h0"].copy(), inputs["C0"].copy(), p))
 
 
-@_judged
+@judged
 def _record_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     T, _, B = inputs["X"].shape
     H = inputs["h0"].shape[0]
@@ -156,7 +145,7 @@ def _tracking_run(fn: Any, inputs: dict[str, Any]) -> Any:
     return results
 
 
-@_judged
+@judged
 def _tracking_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     problems = inputs["problems"]
     if not isinstance(outputs, list) or len(outputs) != len(problems):
@@ -224,7 +213,7 @@ def _saturation_run(fn: Any, inputs: dict[str, Any]) -> Any:
     return plain(fn(inputs["gate"].copy()))
 
 
-@_judged
+@judged
 def _saturation_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     gate = inputs["gate"]
     H = gate.shape[1]
@@ -327,7 +316,7 @@ def _tracker_run(tracker: Any, inputs: dict[str, Any]) -> Any:
     return plain(tracker)
 
 
-@_judged
+@judged
 def _tracker_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     out = as_mapping(outputs, "TRACKER", ("signal", "state", "unit"))
     signal, state = out["signal"], out["state"]

@@ -13,6 +13,7 @@ from autograder.checks.judging import (
     as_array,
     as_mapping,
     close,
+    judged,
     largest_error,
     plain,
 )
@@ -31,16 +32,6 @@ HINTS = {
     "cifg": "the coupled gate has i = 1 − f (no Wi, bi)",
     "lstm": "this is the plain LSTM of exercise 1",
 }
-
-
-def _judged(fn):
-    def judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
-        try:
-            return fn(inputs, outputs)
-        except RejectError as exc:
-            return Verdict(False, str(exc))
-
-    return judge
 
 
 def param_names(variant: str) -> tuple[str, ...]:
@@ -93,7 +84,7 @@ def _reference_step(v: str, case: dict[str, Any]) -> dict[str, Any]:
     return {"h": h, "C": C, "dx": dx, "dh_prev": dh_prev, "dC_prev": dC_prev, "grads": grads}
 
 
-@_judged
+@judged
 def _forward_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     out = as_mapping(outputs, "the forward outputs", tuple(VARIANTS))
     for v, case in inputs["cases"].items():
@@ -141,7 +132,7 @@ BACKWARD_HINTS = {
 }
 
 
-@_judged
+@judged
 def _backward_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     out = as_mapping(outputs, "the backward outputs", tuple(VARIANTS))
     for v, case in inputs["cases"].items():
@@ -232,7 +223,7 @@ def _trained_run(trained: Any, inputs: dict[str, Any]) -> Any:
     return plain(trained)
 
 
-@_judged
+@judged
 def _trained_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     models = _trained_params(outputs)
     data = ablation_study.eval_stream(inputs["seed"])
@@ -290,14 +281,14 @@ def _student_table(value: Any) -> dict[str, tuple[float, float]]:
     return table
 
 
-@_judged
+@judged
 def _choice_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     out = as_mapping(outputs, "the conclusion", ("table", "most_important"))
     _check_choice(_student_table(out["table"]), out["most_important"], "your RESULTS")
     return Verdict(True)
 
 
-@_judged
+@judged
 def _conclusion_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     out = as_mapping(outputs, "the study", ("trained", "table", "most_important"))
     models = _trained_params(out["trained"])

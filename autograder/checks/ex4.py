@@ -8,7 +8,15 @@ from typing import Any
 import numpy as np
 
 from autograder.checks.base import Check, Verdict, register, run_check
-from autograder.checks.judging import RejectError, as_array, as_mapping, close, largest_error, plain
+from autograder.checks.judging import (
+    RejectError,
+    as_array,
+    as_mapping,
+    close,
+    judged,
+    largest_error,
+    plain,
+)
 from lstm_reference import analysis
 from lstm_reference.data import tasks
 from lstm_reference.model import init_classifier, sequence_forward
@@ -25,16 +33,6 @@ CELL_KEYS = {
     "lstm": ("Wf", "Wi", "WC", "Wo", "bf", "bi", "bC", "bo"),
     "rnn": ("Wh", "bh"),
 }
-
-
-def _judged(fn):
-    def judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
-        try:
-            return fn(inputs, outputs)
-        except RejectError as exc:
-            return Verdict(False, str(exc))
-
-    return judge
 
 
 # --------------------------------------------------------------------------- generator
@@ -77,7 +75,7 @@ def _gen_run(fn: Any, inputs: dict[str, Any]) -> Any:
     return out
 
 
-@_judged
+@judged
 def _gen_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     B = inputs["batch"]
     if not isinstance(outputs, list) or len(outputs) != len(inputs["lengths"]):
@@ -195,7 +193,7 @@ def _flow_run(fn: Any, inputs: dict[str, Any]) -> Any:
     return out
 
 
-@_judged
+@judged
 def _flow_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     X = inputs["X"]
     T = X.shape[0]
@@ -263,7 +261,7 @@ def _trained_run(trained: Any, inputs: dict[str, Any]) -> Any:
     return plain(trained)
 
 
-@_judged
+@judged
 def _trained_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     D = D_ORDER
     out = as_mapping(outputs, "TRAINED", ("lstm", "rnn"))
@@ -291,7 +289,7 @@ def check_trained_models(trained: Any, seed: int | None = None) -> None:
     run_check(CHECK_TRAINED.name, trained, seed)
 
 
-@_judged
+@judged
 def _first_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     X, y = tasks.first_symbol(EVAL_T, EVAL_BATCH, inputs["seed"])
     acc = accuracy(_params(outputs, "rnn", 4, X.shape[1]), "rnn", X, y)

@@ -3,14 +3,30 @@ describe the largest error, so a failed check says what is wrong and where."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
+from autograder.checks.base import Verdict
+
 
 class RejectError(Exception):
     """Raised inside a judge to fail the check with a message."""
+
+
+def judged(
+    fn: Callable[[dict[str, Any], Any], Verdict],
+) -> Callable[[dict[str, Any], Any], Verdict]:
+    """Turn a judge that raises :class:`RejectError` into one that returns a :class:`Verdict`."""
+
+    def judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
+        try:
+            return fn(inputs, outputs)
+        except RejectError as exc:
+            return Verdict(False, str(exc))
+
+    return judge
 
 
 def as_array(value: Any, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:

@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from lstm_reference.analysis import best_tracking_unit
+from lstm_reference.analysis import best_tracking_unit, record_lstm
 from lstm_reference.checkpoint import (
     Checkpoint,
     CheckpointError,
@@ -34,7 +34,6 @@ from lstm_reference.checkpoint import (
 )
 from lstm_reference.data.corpus import char_signals, colah_corpus
 from lstm_reference.init import Params
-from lstm_reference.lstm import lstm_step_forward
 from lstm_reference.model import cell_params, get_cell_spec, initial_state
 from lstm_reference.vocab import Vocab, one_hot
 
@@ -46,7 +45,7 @@ GATE_TITLES = {"f": "forget gate f", "i": "input gate i", "o": "output gate o"}
 
 
 def record_gates(p: Params, vocab: Vocab, text: str) -> dict[str, np.ndarray]:
-    """Run an LSTM char model over ``text`` from the zero state, one step at a time.
+    """Run an LSTM char model over ``text`` from the zero state (see ``analysis.record_lstm``).
 
     Returns ``f``, ``i``, ``o``, ``C``, ``h``, each (T, H): the gates, the cell state and the
     hidden state after reading every character.
@@ -54,15 +53,9 @@ def record_gates(p: Params, vocab: Vocab, text: str) -> dict[str, np.ndarray]:
     if "Wf" not in p:
         raise ValueError("gate plots need an LSTM (parameters Wf, Wi, WC, Wo)")
     X = one_hot(vocab.encode(text), len(vocab), p["Wf"].dtype)  # (T, V, 1)
-    H = p["bf"].shape[0]
-    h, C = np.zeros((H, 1), p["Wf"].dtype), np.zeros((H, 1), p["Wf"].dtype)
-    rec: dict[str, list[np.ndarray]] = {k: [] for k in ("f", "i", "o", "C", "h")}
-    for x in X:
-        h, C, cache = lstm_step_forward(x, h, C, p)
-        _, _, f, i, _, o, _, _ = cache
-        for k, v in (("f", f), ("i", i), ("o", o), ("C", C), ("h", h)):
-            rec[k].append(v[:, 0])
-    return {k: np.array(v, dtype=np.float64) for k, v in rec.items()}
+    zeros = np.zeros((p["bf"].shape[0], 1), p["Wf"].dtype)
+    rec = record_lstm(X, zeros, zeros, p)
+    return {k: rec[k][:, :, 0].astype(np.float64) for k in ("f", "i", "o", "C", "h")}
 
 
 def pick_units(acts: np.ndarray, n: int) -> np.ndarray:

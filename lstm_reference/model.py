@@ -89,11 +89,11 @@ def init_char_lm(
     rng: np.random.Generator | None = None,
     dtype: np.dtype | type = np.float64,
 ) -> Params:
-    """Cell parameters for input size V plus the output layer Wy (V, H), by (V, 1)."""
-    rng = np.random.default_rng() if rng is None else rng
-    spec = get_cell_spec(cell)
-    p = spec.init(vocab_size, hidden_size, rng, dtype)
-    return _add_head(p, vocab_size, hidden_size, rng, dtype)
+    """Cell parameters for input size V plus the output layer Wy (V, H), by (V, 1).
+
+    The same parameters as a classifier with V inputs and V classes (:func:`init_classifier`).
+    """
+    return init_classifier(vocab_size, hidden_size, vocab_size, cell, rng, dtype)
 
 
 def char_lm_forward(

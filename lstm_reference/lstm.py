@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from lstm_reference import buffers
 from lstm_reference.activations import sigmoid
 from lstm_reference.init import Params, gate_params
 
@@ -107,7 +108,8 @@ def lstm_step_backward(
 # * The backward pass computes the local derivative factors of several steps with one ufunc
 #   call each, a chunk of steps at a time (small enough to stay in cache), so that each step
 #   itself costs one matmul and six ufunc calls. With B = 1 the number of calls is what costs.
-# * All elementwise work is in place, into buffers allocated once per call.
+# * All elementwise work is in place. The large arrays come from buffers.empty, which reuses
+#   the arrays of an earlier call once nothing refers to them (fresh memory is slow to touch).
 
 # Internal fused row order: [o, f, i, C̃], so the three sigmoid gates are one contiguous block
 # and the three gates driven by dC are another.
@@ -117,8 +119,7 @@ _CHUNK = 16384  # elements of h per chunk of backward steps (about 6 times that 
 
 
 class LSTMCache(NamedTuple):
-    X1: np.ndarray  # (D + 1, T, B) the inputs and a row of ones: [x_t; 1] at [:, t]
-    hs: np.ndarray  # (H, T + 1, B) h_0 … h_T
+    HX: np.ndarray  # (H + D + 1, T + 1, B): column t holds [h_t; x_{t+1}; 1] (x part unused at T)
     Cs: np.ndarray  # (T + 1, H, B) C_0 … C_T
     gates: np.ndarray  # (T, 4H, B) activated gates, rows [o, f, i, C̃]
     tanh_cell: np.ndarray  # (T, H, B) tanh(C_1) … tanh(C_T)
@@ -136,9 +137,12 @@ def fuse_lstm_params(p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def seq_matmul(W: np.ndarray, Z: np.ndarray) -> np.ndarray:
     """W (M, K) applied to every step of Z (T, K, B) -> (T, M, B), contiguous."""
-    # One (M, K)·(K, B) product per step straight into the result: no transposed copies.
     T, _, B = Z.shape
     out = np.empty((T, W.shape[0], B), np.result_type(W, Z))
+    if B == 1:  # (T, K, 1) is a (T, K) matrix: one product for all steps instead of T
+        np.matmul(Z[:, :, 0], W.T, out=out[:, :, 0])
+        return out
+    # One (M, K)·(K, B) product per step straight into the result: no transposed copies.
     return np.matmul(W, Z, out=out)
 
 
@@ -185,23 +189,27 @@ def lstm_forward(
     # the fused rows by −1 (o, f, i) and −2 (C̃) makes the matmuls produce −a resp. −2a
     # directly; multiplying by a power of two is exact, so nothing is lost. The bias becomes the
     # last column of the input weights, the weight of an input fixed at 1.
-    Wh_scaled = np.empty((4 * H, H), dtype)
-    Wxb_scaled = np.empty((4 * H, D + 1), dtype)
+    Wh_scaled = buffers.empty((4 * H, H), dtype)
+    Wxb_scaled = buffers.empty((4 * H, D + 1), dtype)
     for k, (g, s) in enumerate(zip(_FUSED, _scales(), strict=True)):
         rows = slice(k * H, (k + 1) * H)
         np.multiply(p["W" + g][:, :H], s, out=Wh_scaled[rows])
         np.multiply(p["W" + g][:, H:], s, out=Wxb_scaled[rows, :D])
         np.multiply(p["b" + g], s, out=Wxb_scaled[rows, D:])
-    X1 = np.empty((D + 1, T, B), dtype)
-    X1[:D] = X.transpose(1, 0, 2)
-    X1[D] = 1.0
-    gates = np.empty((T, 4 * H, B), dtype)
-    np.matmul(Wxb_scaled, X1.transpose(1, 0, 2), out=gates)  # input projection of every step
-    hs = np.empty((H, T + 1, B), dtype)
-    Cs = np.empty((T + 1, H, B), dtype)
-    tanh_cell = np.empty((T, H, B), dtype)
-    h_out = np.empty((T, H, B), dtype)  # the result: hs again, in the interface's layout
-    hs[:, 0] = h0
+    # One buffer holds what the weight gradients need, time inside: column t is [h_t; x_{t+1}; 1].
+    HX = buffers.empty((H + D + 1, T + 1, B), dtype)
+    HX[:H, 0] = h0
+    HX[H : H + D, :T] = X.transpose(1, 0, 2)
+    HX[H + D] = 1.0
+    gates = buffers.empty((T, 4 * H, B), dtype)
+    X1 = HX[H:, :T]  # (D + 1, T, B)
+    if B == 1:  # input projection of every step: one matmul, or one per step
+        np.matmul(X1[:, :, 0].T, Wxb_scaled.T, out=gates[:, :, 0])
+    else:
+        np.matmul(Wxb_scaled, X1.transpose(1, 0, 2), out=gates)
+    Cs = buffers.empty((T + 1, H, B), dtype)
+    tanh_cell = buffers.empty((T, H, B), dtype)
+    h_out = buffers.empty((T, H, B), dtype)  # the result, in the interface's layout
     Cs[0] = C0
     rec = np.empty((4 * H, B), dtype)
     tmp = np.empty((H, B), dtype)
@@ -224,9 +232,9 @@ def lstm_forward(
             _tanh_into(C, tanh_cell[t])
             h_prev = h_out[t]
             np.multiply(o, tanh_cell[t], out=h_prev)
-            hs[:, t + 1] = h_prev
-    cache = LSTMCache(X1, hs, Cs, gates, tanh_cell, Wh_scaled, Wxb_scaled)
-    return h_out, (hs[:, T].copy(), Cs[T].copy()), cache
+    HX[:H, 1:] = h_out.transpose(1, 0, 2)
+    cache = LSTMCache(HX, Cs, gates, tanh_cell, Wh_scaled, Wxb_scaled)
+    return h_out, (h_out[T - 1].copy() if T else h0.copy(), Cs[T].copy()), cache
 
 
 def lstm_backward(
@@ -241,17 +249,22 @@ def lstm_backward(
     arriving at the final state from later chunks. Returns dX (T, D, B), the gradient of the
     initial state (dh_0, dC_0) and the parameter gradients (same keys as the parameters).
     """
-    X1, hs, Cs, gates, tanh_cell, Wh_scaled, Wxb_scaled = cache
+    HX, Cs, gates, tanh_cell, Wh_scaled, Wxb_scaled = cache
     T, H, B = dhs.shape
     D = Wxb_scaled.shape[1] - 1
     dtype = gates.dtype
     # The weights at hand are scaled by s = −1 (o, f, i) and −2 (C̃) per row (lstm_forward).
     # Working with dZ / s instead of the pre-activation gradient dZ cancels that exactly:
     # Wh_scaledᵀ·(dZ / s) = Whᵀ·dZ and likewise for dX; only dW and db come out divided by s.
-    dZ = np.empty((4 * H, T, B), dtype)  # dZ / s: the scaled pre-activation gradients
+    # dZ / s: the scaled pre-activation gradients, (4H, T, B). With B = 1 each step's column is
+    # kept contiguous (time outside), which the matmuls after the loop take as a transpose.
+    if B == 1:
+        dZ = buffers.empty((T, 4 * H, 1), dtype).transpose(1, 0, 2)
+    else:
+        dZ = buffers.empty((4 * H, T, B), dtype)
     n = max(1, min(T, _CHUNK // (H * B)))  # steps per chunk
-    K = np.empty((n, 4 * H, B), dtype)  # dZ[:, t] = [dh, dC, dC, dC] ⊙ K (K includes 1 / s)
-    KC = np.empty((n, H, B), dtype)  # dC += dh ⊙ KC
+    K = buffers.empty((n, 4 * H, B), dtype)  # dZ[:, t] = [dh, dC, dC, dC] ⊙ K (K includes 1 / s)
+    KC = buffers.empty((n, H, B), dtype)  # dC += dh ⊙ KC
     dh = np.zeros((H, B), dtype) if dh_T is None else dh_T.astype(dtype, copy=True)
     dC = np.zeros((H, B), dtype) if dC_T is None else dC_T.astype(dtype, copy=True)
     tmp = np.empty((H, B), dtype)
@@ -269,22 +282,21 @@ def lstm_backward(
             dC *= gates[t, H : 2 * H]  # the conveyor belt: scaled by f, no matrix in the way
             np.matmul(Wh_scaled.T, dz, out=dh)
     # Everything that does not feed back into the recursion: one matmul each over all T·B
-    # columns. Against the ones row of X1, the input-side product also sums dZ into db.
-    # Each gradient is written straight into the array that is returned (fresh memory is
-    # expensive to touch the first time), then multiplied by s to undo the scaling.
+    # columns. Against the ones row of the [h; x; 1] columns, the product also sums dZ into db.
     dZ2 = dZ.reshape(4 * H, T * B)
-    hsT = hs[:, :T].reshape(H, T * B).T
-    X1T = X1.reshape(D + 1, T * B).T
-    dX = np.ascontiguousarray((Wxb_scaled[:, :D].T @ dZ2).reshape(D, T, B).transpose(1, 0, 2))
+    dX = buffers.empty((T, D, B), dtype)
+    if B == 1:
+        np.matmul(dZ2.T, Wxb_scaled[:, :D], out=dX[:, :, 0])
+    else:
+        dX[...] = (Wxb_scaled[:, :D].T @ dZ2).reshape(D, T, B).transpose(1, 0, 2)
+    HX1 = HX[:, :T].reshape(H + D + 1, T * B).T  # (T·B, H + D + 1)
     grads: Params = {}
     for k, (name, s) in enumerate(zip(_FUSED, _scales(), strict=True)):
         rows = slice(k * H, (k + 1) * H)
-        dW = np.empty((H, H + D), dtype)
-        np.matmul(dZ2[rows], hsT, out=dW[:, :H])
-        np.matmul(dZ2[rows], X1T[:, :D], out=dW[:, H:])
-        dW *= s
-        grads["W" + name] = dW
-        grads["b" + name] = (dZ2[rows] @ X1T[:, D:]) * s  # the ones row: Σ over t and b
+        dZ2[rows] *= s  # dZ / s -> dZ
+        dW = grads["W" + name] = buffers.empty((H, H + D), dtype)
+        np.matmul(dZ2[rows], HX1[:, : H + D], out=dW)
+        grads["b" + name] = dZ2[rows] @ HX1[:, H + D :]
     grads = {k: grads[k] for k in PARAM_NAMES}
     return dX, (dh, dC), grads
 

@@ -124,26 +124,30 @@ def _times(fn: Callable[[], Any], repeats: int, budget_s: float) -> list[float]:
 def _interleaved(
     fast: Callable[[], Any], naive: Callable[[], Any], rounds: int
 ) -> tuple[float, float]:
-    """Median ms of ``naive`` and the median speed-up, timed in alternation.
+    """Median ms of ``naive`` and the median speed-up of ``fast``, timed in alternating blocks.
 
-    Each round times ``naive`` once and ``fast`` three times (their median) right next to it, so
-    a slow phase of a shared machine hits both sides of the ratio alike.
+    Each round times a block of ``naive`` calls and then a block of ``fast`` calls, the first
+    call of each block untimed (it pays for the other's traces in the caches), so that a slow
+    phase of a shared machine hits both sides of the ratio alike.
     """
-    naive()
-    fast()
     naive_ts, ratios = [], []
     for _ in range(rounds):
-        t0 = time.perf_counter()
-        naive()
-        n = time.perf_counter() - t0
-        fs = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            fast()
-            fs.append(time.perf_counter() - t0)
+        n = _block(naive, 2)
+        f = _block(fast, 5)
         naive_ts.append(n)
-        ratios.append(n / float(np.median(fs)))
+        ratios.append(n / f)
     return float(np.median(naive_ts)) * 1e3, float(np.median(ratios))
+
+
+def _block(fn: Callable[[], Any], timed: int) -> float:
+    """Median seconds of ``timed`` calls after one untimed call."""
+    fn()
+    ts = []
+    for _ in range(timed):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return float(np.median(ts))
 
 
 def warm_up_blas(seconds: float) -> None:
@@ -232,7 +236,7 @@ def run(quick: bool, repeats: int) -> dict[str, Any]:
                 naive_ms, ratio = _interleaved(
                     lambda p=p, i=inputs, g=targets: char_lm_step(p, i, g),
                     lambda p=p, i=inputs[:, 0], g=targets[:, 0]: naive_char_lm_loss(p, i, g),
-                    1 if quick else 5 * repeats,
+                    1 if quick else 2 * repeats,
                 )
                 row["naive_ms_median"] = naive_ms
                 row["speedup_vs_naive"] = ratio

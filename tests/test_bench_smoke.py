@@ -119,3 +119,20 @@ def test_naive_baseline_gradient_matches_finite_differences(naive: ModuleType, b
             down, _, _ = naive.naive_char_lm_loss(p, inputs, targets)
             p[k][idx] = old
             assert grads[k][idx] == pytest.approx((up - down) / (2 * eps), abs=1e-8), (k, idx)
+
+
+def test_buffers_benchmark_prints_both_shapes_and_rejects_bad_rounds() -> None:
+    script = ROOT / "benchmarks" / "bench_buffers.py"
+    proc = subprocess.run(
+        [sys.executable, str(script), "--rounds", "1"], capture_output=True, text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.split() for line in proc.stdout.splitlines()[1:]]
+    assert [r[0] for r in rows] == ["a", "c"]
+    assert all(float(r[4]) > 0 and float(r[5]) > 0 and r[6].endswith("x") for r in rows)
+    bad = subprocess.run(
+        [sys.executable, str(script), "--rounds", "0"], capture_output=True, text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr

@@ -136,3 +136,21 @@ def test_buffers_benchmark_prints_both_shapes_and_rejects_bad_rounds() -> None:
         timeout=60,
     )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_language_memory_experiment_reports_accuracy_per_filler_count() -> None:
+    script = ROOT / "benchmarks" / "language_memory.py"
+    proc = subprocess.run(
+        [sys.executable, str(script), "--phases", "0-0:20:2,0-1:20:2", "--eval-every", "2",
+         "--stories", "60", "--hidden-size", "8"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 2 and lines[1].startswith("phase 1 (fillers 0-1, seq 20) step 4")
+    assert all("0: " in line and "3: " in line for line in lines)
+    bad = subprocess.run(
+        [sys.executable, str(script), "--phases", "nonsense"], capture_output=True, text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

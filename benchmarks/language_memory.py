@@ -26,6 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lstm_reference.checkpoint import load_pretrained
+from lstm_reference.data import corpus
 from lstm_reference.data.corpus import alphabet, colah_corpus
 from lstm_reference.model import init_char_lm
 from lstm_reference.optim import make_optimizer
@@ -58,6 +59,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cell", default="lstm")
     ap.add_argument("--hidden-size", type=int, default=64)
     ap.add_argument("--forget-bias", type=float, default=1.0)
+    ap.add_argument("--chrono", type=int, default=0, metavar="T_MAX",
+                    help="chrono initialisation (Tallec & Ollivier 2018): forget bias log(u), "
+                    "u ~ U(1, T_MAX - 1), input bias its negative; overrides --forget-bias")
+    ap.add_argument("--plain-fillers", action="store_true",
+                    help="every slot of the filler templates keeps only its first word, so the "
+                    "fillers are 16 fixed sentences (an experiment on how much their randomness "
+                    "matters)")
+    ap.add_argument("--max-norm", type=float, default=None, help="global gradient-norm clip")
     ap.add_argument("--phases", default="0-0:150:600,0-2:400:3000",
                     help="MIN-MAX:SEQ_LENGTH:STEPS,... (default %(default)s)")
     ap.add_argument("--batch-size", type=int, default=32)
@@ -72,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         ap.error(f"--phases: expected MIN-MAX:SEQ_LENGTH:STEPS,..., got {args.phases!r}")
 
+    if args.plain_fillers:
+        corpus._SLOTS = {slot: words[:1] for slot, words in corpus._SLOTS.items()}
     vocab = Vocab(alphabet())
     if args.init == "shipped":
         ckpt = load_pretrained()
@@ -82,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
                               np.random.default_rng(args.seed), np.dtype(args.dtype))
         if "bf" in params:
             params["bf"][:] = args.forget_bias
+        if args.chrono and "bf" in params and "bi" in params:
+            u = np.random.default_rng(args.seed + 1).uniform(1, args.chrono - 1, params["bf"].shape)
+            params["bf"][:] = np.log(u)
+            params["bi"][:] = -np.log(u)
     optimizer = make_optimizer("adam", args.lr)
     start, total = time.perf_counter(), 0
     for k, (lo, hi, seq_length, steps) in enumerate(phases):
@@ -90,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         done = 0
         while done < steps:
             n = min(args.eval_every, steps - done)
-            train_char_lm(run, vocab.encode(text), n)
+            train_char_lm(run, vocab.encode(text), n, max_norm=args.max_norm)
             done, total = done + n, total + n
             acc = accuracy_by_fillers(params, vocab, cell)
             print(f"phase {k} (fillers {lo}-{hi}, seq {seq_length}) step {total}: "

@@ -162,6 +162,11 @@ def _scales() -> tuple[float, ...]:
     return (-1.0, -1.0, -1.0, -2.0)
 
 
+def _row_scales(H: int, dtype: np.dtype) -> np.ndarray:
+    """(4H, 1): the scale of every fused row."""
+    return np.repeat(np.asarray(_scales(), dtype), H)[:, None]
+
+
 def _tanh_into(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     """out = tanh(z), as 2 / (1 + e^(−2z)) − 1 for large arrays (see the notes above)."""
     if z.size < _SMALL:
@@ -189,13 +194,12 @@ def lstm_forward(
     # the fused rows by −1 (o, f, i) and −2 (C̃) makes the matmuls produce −a resp. −2a
     # directly; multiplying by a power of two is exact, so nothing is lost. The bias becomes the
     # last column of the input weights, the weight of an input fixed at 1.
-    Wh_scaled = buffers.empty((4 * H, H), dtype)
-    Wxb_scaled = buffers.empty((4 * H, D + 1), dtype)
+    W_scaled = buffers.empty((4 * H, H + D + 1), dtype)  # [Wh | Wx | b], rows × scales
     for k, (g, s) in enumerate(zip(_FUSED, _scales(), strict=True)):
         rows = slice(k * H, (k + 1) * H)
-        np.multiply(p["W" + g][:, :H], s, out=Wh_scaled[rows])
-        np.multiply(p["W" + g][:, H:], s, out=Wxb_scaled[rows, :D])
-        np.multiply(p["b" + g], s, out=Wxb_scaled[rows, D:])
+        np.multiply(p["W" + g], s, out=W_scaled[rows, : H + D])
+        np.multiply(p["b" + g], s, out=W_scaled[rows, H + D :])
+    Wh_scaled, Wxb_scaled = W_scaled[:, :H], W_scaled[:, H:]
     # One buffer holds what the weight gradients need, time inside: column t is [h_t; x_{t+1}; 1].
     HX = buffers.empty((H + D + 1, T + 1, B), dtype)
     HX[:H, 0] = h0
@@ -282,21 +286,21 @@ def lstm_backward(
             dC *= gates[t, H : 2 * H]  # the conveyor belt: scaled by f, no matrix in the way
             np.matmul(Wh_scaled.T, dz, out=dh)
     # Everything that does not feed back into the recursion: one matmul each over all T·B
-    # columns. Against the ones row of the [h; x; 1] columns, the product also sums dZ into db.
+    # columns. Against the ones row of the [h; x; 1] columns, the product also sums dZ into db,
+    # so the gradients of all weights and biases are one product, returned as views of it.
     dZ2 = dZ.reshape(4 * H, T * B)
     dX = buffers.empty((T, D, B), dtype)
     if B == 1:
         np.matmul(dZ2.T, Wxb_scaled[:, :D], out=dX[:, :, 0])
     else:
         dX[...] = (Wxb_scaled[:, :D].T @ dZ2).reshape(D, T, B).transpose(1, 0, 2)
-    HX1 = HX[:, :T].reshape(H + D + 1, T * B).T  # (T·B, H + D + 1)
+    dW = buffers.empty((4 * H, H + D + 1), dtype)
+    np.matmul(dZ2, HX[:, :T].reshape(H + D + 1, T * B).T, out=dW)
+    dW *= _row_scales(H, dtype)  # gradients of dZ / s -> gradients of dZ
     grads: Params = {}
-    for k, (name, s) in enumerate(zip(_FUSED, _scales(), strict=True)):
+    for k, name in enumerate(_FUSED):
         rows = slice(k * H, (k + 1) * H)
-        dZ2[rows] *= s  # dZ / s -> dZ
-        dW = grads["W" + name] = buffers.empty((H, H + D), dtype)
-        np.matmul(dZ2[rows], HX1[:, : H + D], out=dW)
-        grads["b" + name] = dZ2[rows] @ HX1[:, H + D :]
+        grads["W" + name], grads["b" + name] = dW[rows, : H + D], dW[rows, H + D :]
     grads = {k: grads[k] for k in PARAM_NAMES}
     return dX, (dh, dC), grads
 

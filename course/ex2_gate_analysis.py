@@ -188,7 +188,110 @@ def build() -> NotebookNode:
         plt.show()
         """),
         markdown("""
-        ## 3. How saturated are the gates?
+        ## 3. The remembered country
+
+        The country is a different kind of signal: a **category** (one of ten), not an amount.
+        Country ids are labels, so a Pearson correlation with the id would be meaningless
+        (Japan is not "more" than France). `char_signals(text)["remembered_country"]` gives,
+        per character, the id of the story's country from the end of its name up to
+        "speak fluent " — the stretch where the model has to remember it — and `-1` elsewhere
+        (before the name, and from the language word on, which gives the answer away).
+
+        A unit that remembers the country sits at a different level for each country. The
+        **correlation ratio** η measures exactly that: over the labelled characters,
+
+        $$\\eta^2 = \\frac{\\sum_k n_k\\,(\\bar a_k - \\bar a)^2}{\\sum_t (a_t - \\bar a)^2}$$
+
+        where $\\bar a_k$ is the unit's mean activation on the $n_k$ characters of country $k$
+        and $\\bar a$ its mean over all labelled characters: the share of the unit's variance
+        that the country explains, between 0 and 1 (for two categories it is the absolute
+        Pearson correlation with the 0/1 indicator).
+
+        **Task.** Write `find_country_unit(acts, labels)` for `acts (T, H)` and integer
+        `labels (T,)`: leave out the characters labelled `-1`, compute η of every unit and
+        return `(unit, eta)` for the unit with the largest η. A unit that never changes on
+        the labelled characters has η = 0.
+        """),
+        answer("country_finder_answer", """
+        def find_country_unit(acts, labels):
+            \"\"\"(unit, eta) of the unit whose level best separates the categories in labels.\"\"\"
+            ### BEGIN SOLUTION
+            keep = labels >= 0
+            A, y = acts[keep], labels[keep]
+            A = A - A.mean(axis=0)
+            between = np.zeros(A.shape[1])
+            for k in np.unique(y):
+                between += (y == k).sum() * A[y == k].mean(axis=0) ** 2
+            total = (A**2).sum(axis=0)
+            eta = np.zeros(A.shape[1])
+            ok = total > 1e-12
+            eta[ok] = np.sqrt(between[ok] / total[ok])
+            unit = int(np.argmax(eta))
+            return unit, float(eta[unit])
+            ### END SOLUTION
+        """),
+        test("test_find_country_unit", 2, """
+        checks.check_find_country_unit(find_country_unit, seed=0)
+        """, """
+        checks.check_find_country_unit(find_country_unit)
+        """),
+        markdown("""
+        This small model remembers the country reliably only over short distances (it
+        predicts the language of a story without filler about nine times in ten, and is near
+        chance once a filler sentence stands in between), so search for the country unit on
+        stories **without** filler sentences: `SHORT` below.
+
+        **Task.** Record the model over `SHORT`, search both `C` and `h` with
+        `find_country_unit` and put the best into `COUNTRY_UNIT = {"state": "C" or "h",
+        "unit": ...}`. The grader checks your unit on fresh short stories, against what the
+        reference's pick reaches there.
+        """),
+        answer("country_unit_answer", """
+        SHORT = colah_corpus(n_stories=100, seed=2, min_fillers=0, max_fillers=0)
+        rec_short = record_gates(one_hot(vocab.encode(SHORT), len(vocab)), zeros, zeros, P)
+        labels_short = char_signals(SHORT)["remembered_country"]
+        country_found = {}  # state -> (unit, eta)
+        ### BEGIN SOLUTION
+        for state in ("C", "h"):
+            country_found[state] = find_country_unit(rec_short[state][:, :, 0], labels_short)
+        best = max(country_found, key=lambda st: country_found[st][1])
+        COUNTRY_UNIT = {"state": best, "unit": country_found[best][0]}
+        ### END SOLUTION
+        for state, (unit, eta) in country_found.items():
+            print(f"{state}: unit {unit:3d}, eta {eta:.2f}")
+        print("COUNTRY_UNIT =", COUNTRY_UNIT)
+        """),
+        test("test_country_unit", 2, """
+        checks.check_country_unit(COUNTRY_UNIT, seed=0)
+        """, """
+        checks.check_country_unit(COUNTRY_UNIT)
+        """),
+        code("""
+        # How long does the memory last? The same unit on stories with 0, 1 and 2 fillers.
+        state, unit = COUNTRY_UNIT["state"], COUNTRY_UNIT["unit"]
+        fig, axes = plt.subplots(1, 2, figsize=(12, 3.2), gridspec_kw={"width_ratios": [3, 1]})
+        etas = []
+        for k in range(3):
+            text = colah_corpus(n_stories=25, seed=10 + k, min_fillers=k, max_fillers=k)
+            r = record_gates(one_hot(vocab.encode(text), len(vocab)), zeros, zeros, P)
+            labels = char_signals(text)["remembered_country"]
+            act = r[state][:, unit, 0]
+            keep = labels >= 0
+            etas.append(find_country_unit(act[:, None], labels)[1])
+            if k == 1:  # a few stories, one colour per country
+                n = 400
+                axes[0].plot(act[:n], color="gray", lw=0.6)
+                axes[0].scatter(np.arange(n)[keep[:n]], act[:n][keep[:n]], s=6,
+                                c=labels[:n][keep[:n]], cmap="tab10", vmin=0, vmax=9)
+                axes[0].set_title(f"{state}[{unit}] over stories with one filler "
+                                  "(colour: the country to remember)")
+        axes[1].bar(["0", "1", "2"], etas)
+        axes[1].set_xlabel("filler sentences")
+        axes[1].set_title("eta of the unit")
+        plt.show()
+        """),
+        markdown("""
+        ## 4. How saturated are the gates?
 
         **Task.** Write `saturation_stats(gate, low=0.1, high=0.9)` for a gate recording
         `(T, H, B)`: per unit, the fraction of all (step, column) pairs where the gate is
@@ -220,7 +323,7 @@ def build() -> NotebookNode:
         plt.show()
         """),
         markdown("""
-        ## 4. What to look for
+        ## 5. What to look for
 
         * In the heatmaps, look for forget-gate units that stay open (green) for long
           stretches and close sharply at a few characters. Where do they close — at the
@@ -231,6 +334,10 @@ def build() -> NotebookNode:
         * Karpathy et al. found forget gates with many units right-saturated (remembering for
           a long time) and almost none left-saturated; output gates spread out. Compare your
           scatter plots: which gate has units that are almost always open?
+
+        * Your country unit holds the country while "I speak fluent" goes by. Across a filler
+          sentence its η drops: where in the filler does its level stop telling the
+          countries apart? That is the edge of what this small model learned to remember.
 
         Write a few sentences: what did your tracker unit do at nested brackets or at the
         first character of a new story?

@@ -82,6 +82,48 @@ def best_tracking_unit(acts: np.ndarray, signal: np.ndarray) -> tuple[int, float
     return unit, float(r[unit])
 
 
+def correlation_ratios(acts: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """How well every unit separates the categories of a categorical signal: η per unit.
+
+    acts (T, H) with labels (T,), or acts (T, H, B) with labels (T, B): integer category ids,
+    −1 where no category applies (those steps are left out). The correlation ratio is
+
+        η² = Σ_k n_k (mean_k − mean)² / Σ_t (a_t − mean)²
+
+    over the labelled steps: the share of a unit's variance explained by the category, in
+    [0, 1] (for two categories it is |Pearson r| with the 0/1 indicator). Returns (H,); a unit
+    that never changes on the labelled steps has η = 0.
+    """
+    A = _as_steps_by_units(acts)
+    y = np.asarray(labels).reshape(-1)
+    if y.shape[0] != A.shape[0]:
+        raise ValueError(f"labels has {y.shape[0]} values, activations have {A.shape[0]} steps")
+    keep = y >= 0
+    A, y = A[keep], y[keep].astype(np.int64)
+    if A.shape[0] == 0:
+        return np.zeros(A.shape[1])
+    A = A - A.mean(axis=0)
+    counts = np.bincount(y)
+    sums = np.zeros((counts.shape[0], A.shape[1]))
+    np.add.at(sums, y, A)
+    present = counts > 0
+    between = (sums[present] ** 2 / counts[present, None]).sum(axis=0)
+    total = (A**2).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        eta2 = np.where(total > 1e-12, between / np.where(total > 1e-12, total, 1.0), 0.0)
+    return np.sqrt(np.clip(eta2, 0.0, 1.0))
+
+
+def best_category_unit(acts: np.ndarray, labels: np.ndarray) -> tuple[int, float]:
+    """The unit with the largest correlation ratio η with the labels, and that η.
+
+    Ties go to the lowest unit index.
+    """
+    eta = correlation_ratios(acts, labels)
+    unit = int(np.argmax(eta))
+    return unit, float(eta[unit])
+
+
 def saturation(
     gate: np.ndarray, low: float = 0.1, high: float = 0.9
 ) -> tuple[np.ndarray, np.ndarray]:

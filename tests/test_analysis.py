@@ -100,3 +100,32 @@ def test_gradient_flow_matches_finite_differences(cell: str) -> None:
         grad[idx] = (loss(Xp) - loss(Xm)) / (2 * eps)
     want = np.linalg.norm(grad, axis=1).mean(axis=1)
     np.testing.assert_allclose(analysis.gradient_flow(cell, p, X), want, rtol=1e-6)
+
+
+def test_correlation_ratio_matches_its_definition_and_ignores_unlabelled_steps() -> None:
+    rng = np.random.default_rng(3)
+    T, H, K = 400, 5, 4
+    labels = rng.integers(-1, K, size=T)
+    acts = rng.standard_normal((T, H))
+    acts[:, 2] += 3.0 * (labels == 1)  # unit 2 separates category 1 from the rest
+    acts[labels == -1, 4] = 100.0  # huge, but only where there is no label
+    acts[:, 3] = 0.7  # never changes
+    eta = analysis.correlation_ratios(acts, labels)
+    keep = labels >= 0
+    for unit in range(H):
+        a, y = acts[keep, unit], labels[keep]
+        total = ((a - a.mean()) ** 2).sum()
+        between = sum((y == k).sum() * (a[y == k].mean() - a.mean()) ** 2 for k in range(K))
+        want = 0.0 if total < 1e-12 else np.sqrt(between / total)
+        assert eta[unit] == pytest.approx(want, abs=1e-12)
+    assert eta[3] == 0.0
+    assert analysis.best_category_unit(acts, labels)[0] == 2
+    assert eta[4] < 0.3  # the unlabelled steps do not count
+
+
+def test_correlation_ratio_of_two_categories_is_abs_pearson() -> None:
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 2, size=300)
+    acts = rng.standard_normal((300, 3)) - 0.8 * labels[:, None]
+    r = analysis.tracking_correlations(acts, labels.astype(float))
+    np.testing.assert_allclose(analysis.correlation_ratios(acts, labels), np.abs(r), atol=1e-12)

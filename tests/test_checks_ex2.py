@@ -22,7 +22,7 @@ SOURCE = (
     / "ex2_gate_analysis"
     / "ex2_gate_analysis.ipynb"
 )
-STEP_CELLS = ("record_answer", "finder_answer", "saturation_answer")
+STEP_CELLS = ("record_answer", "finder_answer", "country_finder_answer", "saturation_answer")
 
 
 def solution_namespace(edits: tuple[tuple[str, str], ...] = ()) -> dict:
@@ -52,6 +52,7 @@ def test_solutions_pass(seed: int) -> None:
     ex2.check_record_gates(SOLUTION["record_gates"], seed=seed)
     ex2.check_find_tracking_unit(SOLUTION["find_tracking_unit"], seed=seed)
     ex2.check_saturation_stats(SOLUTION["saturation_stats"], seed=seed)
+    ex2.check_find_country_unit(SOLUTION["find_country_unit"], seed=seed)
 
 
 @pytest.mark.parametrize(
@@ -151,3 +152,45 @@ def test_a_weak_unit_is_not_a_tracker() -> None:
     assert "should be one of" in failure(ex2.check_tracker, bad_signal)
     too_big = {"signal": "inside_quotes", "state": "C", "unit": 10_000}
     assert "units" in failure(ex2.check_tracker, too_big)
+
+
+# --------------------------------------------------------------------------- the remembered country
+
+
+def test_country_finder_mistakes() -> None:
+    with_unlabelled = solution_namespace((("keep = labels >= 0", "keep = labels >= -1"),))
+    msg = failure(ex2.check_find_country_unit, with_unlabelled["find_country_unit"])
+    assert "label −1" in msg, msg
+    no_guard = solution_namespace(
+        (("eta[ok] = np.sqrt(between[ok] / total[ok])", "eta = np.sqrt(between / total)"),)
+    )
+    assert "NaN" in failure(ex2.check_find_country_unit, no_guard["find_country_unit"])
+    squared = solution_namespace((("np.sqrt(between[ok] / total[ok])", "between[ok] / total[ok]"),))
+    assert "between-country" in failure(ex2.check_find_country_unit, squared["find_country_unit"])
+
+    def pearson_on_ids(acts, labels):
+        keep = labels >= 0
+        from lstm_reference.analysis import tracking_correlations
+
+        r = np.abs(tracking_correlations(acts[keep], labels[keep].astype(float)))
+        return int(np.argmax(r)), float(r.max())
+
+    msg = failure(ex2.check_find_country_unit, pearson_on_ids)
+    assert "unit" in msg
+
+
+def test_the_reference_country_pick_remembers_on_fresh_stories() -> None:
+    state, unit = ex2.reference_country_pick()
+    for seed in (0, 1):
+        eta = ex2.country_etas(ex2.short_passage(seed + 1_000_003))
+        assert eta[state][unit] >= 0.6, (seed, state, unit)  # far above noise (about 0.05)
+        ex2.check_country_unit({"state": state, "unit": unit}, seed=seed)
+
+
+def test_a_weak_unit_does_not_remember_the_country() -> None:
+    eta = ex2.country_etas(ex2.short_passage(1_000_003))
+    weakest = int(np.argmin(eta["h"]))
+    msg = failure(ex2.check_country_unit, {"state": "h", "unit": weakest})
+    assert "needs eta >=" in msg
+    assert "'C'" in failure(ex2.check_country_unit, {"state": "x", "unit": 0})
+    assert "units" in failure(ex2.check_country_unit, {"state": "C", "unit": 10_000})

@@ -86,6 +86,11 @@ def test_char_signals_on_a_hand_written_story() -> None:
     assert (s["country"][:end_country] == -1).all()
     assert (s["country"][end_country : text.index("\n")] == spain).all()
     assert s["country"][-1] == -1  # a new story that has not named its country yet
+    language = text.index("Spanish")
+    remembered = s["remembered_country"]
+    assert (remembered[:end_country] == -1).all()
+    assert (remembered[end_country:language] == spain).all()  # up to "speak fluent "
+    assert (remembered[language:] == -1).all()  # the language word itself gives it away
     assert s["inside_quotes"].dtype == np.float64
 
 

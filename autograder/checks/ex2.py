@@ -1,4 +1,5 @@
-"""Checks for exercise 2 (gate analysis): recording, tracking units, saturation, a tracker."""
+"""Checks for exercise 2 (gate analysis): recording, tracking units, the remembered country,
+saturation, a tracker."""
 
 from __future__ import annotations
 
@@ -349,3 +350,161 @@ CHECK_TRACKER = register(Check("ex2.tracker", _tracker_inputs, _tracker_run, _tr
 def check_tracker(tracker: Any, seed: int | None = None) -> None:
     """TRACKER = {"signal", "state", "unit"}: judged on fresh stories with the shipped model."""
     run_check(CHECK_TRACKER.name, tracker, seed)
+
+
+# --------------------------------------------------------------------------- the remembered country
+
+
+def _country_problem(rng: np.random.Generator, constant_unit: bool) -> dict[str, Any]:
+    """Activations (T, H) and labels (T,) with runs of categories and unlabelled stretches.
+
+    One unit's level depends on the category (planted), one is a weaker decoy, and one jumps
+    only on the unlabelled steps: a finder that treats −1 as a category picks that one.
+    """
+    T, H, K = int(rng.integers(240, 320)), int(rng.integers(8, 14)), int(rng.integers(4, 8))
+    labels = np.full(T, -1)
+    t = 0
+    while t < T:
+        run = int(rng.integers(10, 30))
+        if rng.random() < 0.7:
+            labels[t : t + run] = rng.integers(0, K)
+        t += run + int(rng.integers(2, 8))
+    levels = rng.normal(0.0, 1.0, size=K)
+    acts = np.tanh(rng.standard_normal((T, H)))
+    unit, decoy, trap = (int(u) for u in rng.choice(H, size=3, replace=False))
+    lab = np.maximum(labels, 0)
+    acts[:, unit] = np.tanh(levels[lab] + 0.4 * rng.standard_normal(T))
+    acts[:, decoy] = np.tanh(0.5 * levels[lab] + 0.8 * rng.standard_normal(T))
+    acts[:, trap] = np.where(labels < 0, 3.0, 0.0) + 0.2 * rng.standard_normal(T)
+    if constant_unit:
+        spare = [u for u in range(H) if u not in (unit, decoy, trap)]
+        acts[:, spare[0]] = -1.0  # saturated: never changes
+    return {"acts": acts, "labels": labels}
+
+
+def _country_finder_inputs(seed: int) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    return {"problems": [_country_problem(rng, False), _country_problem(rng, True)]}
+
+
+def _country_finder_run(fn: Any, inputs: dict[str, Any]) -> Any:
+    return [plain(fn(p["acts"].copy(), p["labels"].copy())) for p in inputs["problems"]]
+
+
+@judged
+def _country_finder_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
+    problems = inputs["problems"]
+    if not isinstance(outputs, list) or len(outputs) != len(problems):
+        raise RejectError("find_country_unit should return (unit, eta)")
+    for n, (prob, out) in enumerate(zip(problems, outputs, strict=True)):
+        if not isinstance(out, list) or len(out) != 2:
+            raise RejectError(f"find_country_unit should return a pair (unit, eta), got {out!r}")
+        unit = as_index(out[0], "the unit")
+        eta = float(as_array(out[1], "eta", ()))
+        acts, labels = prob["acts"], prob["labels"]
+        ref_unit, ref_eta = analysis.best_category_unit(acts, labels)
+        if unit != ref_unit:
+            with_unlabelled = analysis.correlation_ratios(acts, np.where(labels < 0, 99, labels))
+            hint = ""
+            if unit == int(np.argmax(with_unlabelled)):
+                hint = (" That unit only changes where no country is remembered (label −1):"
+                        " leave those steps out before computing eta.")
+            elif n == 1:
+                hint = (" One unit in this test never changes: its eta is 0/0 and should"
+                        " count as 0, not NaN.")
+            raise RejectError(
+                f"on a test with a planted country unit (unit {ref_unit}, eta {ref_eta:.3f}) "
+                f"you returned unit {unit}.{hint}"
+            )
+        if abs(eta - ref_eta) > 1e-6:
+            keep = labels >= 0
+            pearson = abs(float(analysis.tracking_correlations(
+                acts[keep][:, [unit]], labels[keep].astype(float))[0]))
+            hint = (" That is the Pearson correlation with the country id, which treats ids as"
+                    " amounts; eta compares the means per country."
+                    if abs(abs(eta) - pearson) < 1e-6 else
+                    " eta = sqrt(between-country sum of squares / total sum of squares) over"
+                    " the labelled steps.")
+            raise RejectError(
+                f"unit {unit} is right but its eta is {eta:.6f}, expected {ref_eta:.6f}.{hint}"
+            )
+    return Verdict(True)
+
+
+CHECK_COUNTRY_FINDER = register(
+    Check("ex2.find_country_unit", _country_finder_inputs, _country_finder_run,
+          _country_finder_judge)
+)
+
+
+def check_find_country_unit(fn: Any, seed: int | None = None) -> None:
+    """find_country_unit(acts (T, H), labels (T,)) -> (unit, eta), on planted units."""
+    run_check(CHECK_COUNTRY_FINDER.name, fn, seed)
+
+
+SHORT_STORIES = 100  # stories without filler per passage (about 4500 characters)
+SHORT_CALIBRATION_SEED = 2  # the notebook's passage: colah_corpus(100, seed=2, 0 fillers)
+COUNTRY_FRACTION = 0.8  # of what the reference's own pick reaches on the same fresh text
+
+
+def short_passage(seed: int) -> str:
+    """``SHORT_STORIES`` stories without filler sentences, drawn with ``seed``."""
+    from lstm_reference.data.corpus import colah_corpus
+
+    return colah_corpus(n_stories=SHORT_STORIES, seed=int(seed), min_fillers=0, max_fillers=0)
+
+
+def country_etas(text: str) -> dict[str, np.ndarray]:
+    """Every unit's correlation ratio (H,) with the remembered country, per state, over text."""
+    from lstm_reference.data.corpus import char_signals
+
+    rec = record_pretrained(text)
+    labels = char_signals(text)["remembered_country"]
+    return {st: analysis.correlation_ratios(rec[st][:, :, 0], labels) for st in STATES}
+
+
+@functools.lru_cache(maxsize=1)
+def reference_country_pick() -> tuple[str, int]:
+    """The (state, unit) the reference picks on the notebook's passage."""
+    eta = country_etas(short_passage(SHORT_CALIBRATION_SEED))
+    state = max(STATES, key=lambda st: float(np.max(eta[st])))
+    return state, int(np.argmax(eta[state]))
+
+
+def _country_unit_run(choice: Any, inputs: dict[str, Any]) -> Any:
+    return plain(choice)
+
+
+@judged
+def _country_unit_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
+    out = as_mapping(outputs, "COUNTRY_UNIT", ("state", "unit"))
+    state = out["state"]
+    if state not in STATES:
+        raise RejectError(f"COUNTRY_UNIT['state'] should be 'C' (cell state) or 'h', got {state!r}")
+    unit = as_index(out["unit"], "COUNTRY_UNIT['unit']")
+    eta = country_etas(short_passage(int(inputs["seed"]) % (2**31) + 1_000_003))
+    H = eta[state].shape[0]
+    if not 0 <= unit < H:
+        raise RejectError(f"COUNTRY_UNIT['unit'] = {unit} but the model has {H} units")
+    ref_state, ref_unit = reference_country_pick()
+    ref = float(eta[ref_state][ref_unit])
+    need = COUNTRY_FRACTION * ref
+    got = float(eta[state][unit])
+    if got < need:
+        raise RejectError(
+            f"on fresh stories, {state}[{unit}] separates the remembered countries with eta "
+            f"{got:.2f}; the unit the reference finds on the notebook's passage reaches "
+            f"{ref:.2f} there, so it needs eta >= {need:.2f}. Search every unit of both C and "
+            "h with find_country_unit"
+        )
+    return Verdict(True)
+
+
+CHECK_COUNTRY_UNIT = register(
+    Check("ex2.country_unit", _tracker_inputs, _country_unit_run, _country_unit_judge)
+)
+
+
+def check_country_unit(choice: Any, seed: int | None = None) -> None:
+    """COUNTRY_UNIT = {"state", "unit"}: judged on fresh stories with the shipped model."""
+    run_check(CHECK_COUNTRY_UNIT.name, choice, seed)

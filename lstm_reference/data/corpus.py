@@ -149,6 +149,8 @@ def char_signals(text: str) -> dict[str, np.ndarray]:
     * ``bracket_depth``: nesting depth of parentheses after reading the character.
     * ``country``: id in :data:`PAIRS` of the story's country, from the character that completes
       the country name up to the story's closing newline; −1 elsewhere.
+    * ``remembered_country``: the same id, but only up to the space after "speak fluent ": the
+      stretch where the country has to be remembered to predict the language; −1 elsewhere.
     """
     T = len(text)
     quotes = np.zeros(T)
@@ -168,4 +170,13 @@ def char_signals(text: str) -> dict[str, np.ndarray]:
         end = text.find("\n", m.end())
         end = T if end == -1 else end
         country[m.end() - 1 : end] = COUNTRIES.index(m.group(1))
-    return {"inside_quotes": quotes, "bracket_depth": depth, "country": country}
+    remembered = country.copy()
+    for pos, _ in language_positions(text):  # from the language word to the story's end
+        end = text.find("\n", pos)
+        remembered[pos : T if end == -1 else end + 1] = -1
+    return {
+        "inside_quotes": quotes,
+        "bracket_depth": depth,
+        "country": country,
+        "remembered_country": remembered,
+    }

@@ -30,6 +30,19 @@ MUTANTS = {
         ("tracker_answer", "signal, state = max(found, key=lambda k: abs(found[k][1]))",
          "signal, state = min(found, key=lambda k: abs(found[k][1]))"),
     ],
+    # the country finder keeps the unlabelled characters (−1) as if they were a country
+    "country_finder_keeps_unlabelled": [
+        ("country_finder_answer", "keep = labels >= 0", "keep = labels >= -1"),
+    ],
+    # eta² handed back instead of eta
+    "country_finder_eta_squared": [
+        ("country_finder_answer", "eta[ok] = np.sqrt(between[ok] / total[ok])",
+         "eta[ok] = between[ok] / total[ok]"),
+    ],
+    # the country unit searched in h only, where the memory is a squashed, gated copy
+    "country_unit_from_h_only": [
+        ("country_unit_answer", 'for state in ("C", "h"):', 'for state in ("h",):'),
+    ],
     # left and right saturation swapped
     "saturation_swapped": [
         ("saturation_answer",
@@ -45,4 +58,7 @@ CAUGHT_BY = {
     "finder_nan_for_constant_unit": "test_find_unit",
     "tracker_weakest_pair": "test_tracker",
     "saturation_swapped": "test_saturation",
+    "country_finder_keeps_unlabelled": "test_find_country_unit",
+    "country_finder_eta_squared": "test_find_country_unit",
+    "country_unit_from_h_only": "test_country_unit",
 }

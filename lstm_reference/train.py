@@ -44,6 +44,7 @@ PROG = "lstm-train"
 EVAL_STORIES = 300
 DEFAULT_STORIES = 600
 DEFAULT_FILLERS = (1, 3)
+DEFAULT_SEQ_LENGTH = 100
 
 
 class UsageError(Exception):
@@ -128,8 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     train = p.add_argument_group("training")
     train.add_argument("--epochs", type=_positive_int, default=10,
                        help="total epochs (with --resume: train until this many are done)")
-    train.add_argument("--seq-length", type=_positive_int, default=100,
-                       help="characters per truncated-BPTT chunk")
+    train.add_argument("--seq-length", type=_positive_int, default=None,
+                       help=f"characters per truncated-BPTT chunk (default {DEFAULT_SEQ_LENGTH});"
+                       " with --resume, a new length for the epochs still to come")
     train.add_argument("--batch-size", type=_positive_int, default=32,
                        help="parallel streams over the text")
     train.add_argument("--optimizer", default="adam", choices=sorted(OPTIMIZERS))
@@ -174,7 +176,7 @@ def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "cell": args.cell,
         "hidden_size": args.hidden_size,
-        "seq_length": args.seq_length,
+        "seq_length": args.seq_length or DEFAULT_SEQ_LENGTH,
         "batch_size": args.batch_size,
         "optimizer": args.optimizer,
         "lr": args.lr,
@@ -210,6 +212,8 @@ def _setup(args: argparse.Namespace) -> tuple[str, LMRun, Vocab, dict[str, Any],
             config["fillers"] = list(args.fillers)
         if args.stories is not None:
             config["stories"] = args.stories
+        if args.seq_length is not None:
+            config["seq_length"] = args.seq_length
         text = (
             _read_text(Path(data)) if data is not None
             else _corpus(config, config["stories"], config["seed"])
@@ -240,7 +244,7 @@ def _setup(args: argparse.Namespace) -> tuple[str, LMRun, Vocab, dict[str, Any],
     if "bf" in params:
         params["bf"][:] = args.forget_bias
     run = LMRun(params, make_optimizer(args.optimizer, args.lr), args.cell, args.batch_size,
-                args.seq_length)
+                config["seq_length"])
     return text, run, vocab, config, 0, rng
 
 

@@ -57,6 +57,24 @@ def test_resume_continues_exactly(tmp_path: Path, capsys: pytest.CaptureFixture)
     capsys.readouterr()
 
 
+def test_resume_with_a_new_sequence_length(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A curriculum can lengthen the truncated-BPTT chunks: the new length is used and kept."""
+    ck = tmp_path / "run.npz"
+    assert main(["--epochs", "1", *SMALL, "--sample-length", "0", "--checkpoint", str(ck)]) == 0
+    first = load_checkpoint(ck)
+    assert first.config["seq_length"] == 30
+    assert main(["--epochs", "2", "--resume", str(ck), "--seq-length", "45", "--checkpoint",
+                 str(ck), "--no-progress", "--sample-length", "0"]) == 0
+    second = load_checkpoint(ck)
+    assert second.config["seq_length"] == 45 and second.epoch == 2
+    n_chars = int(capsys.readouterr().out.split("built-in corpus (40 stories): ")[2].split()[0])
+    # the second epoch ran as many steps as chunks of 45 characters fit, not of 30
+    assert second.step - first.step == (n_chars // 8 - 1) // 45
+    assert main(["--epochs", "1", *SMALL[:4], "--batch-size", "8", "--sample-length", "0",
+                 "--no-progress", "--checkpoint", str(tmp_path / "d.npz")]) == 0
+    assert load_checkpoint(tmp_path / "d.npz").config["seq_length"] == 100  # the default
+
+
 def test_training_on_a_text_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     data = tmp_path / "input.txt"
     data.write_text("Ünïcode text, line after line.\n" * 30, encoding="utf-8")

@@ -28,7 +28,14 @@ from lstm_reference.checkpoint import (
     rng_from_state,
     save_checkpoint,
 )
-from lstm_reference.data.corpus import LANGUAGES, alphabet, colah_corpus
+from lstm_reference.data.corpus import (
+    LANGUAGES,
+    alphabet,
+    char_signals,
+    colah_corpus,
+    language_positions,
+    max_fillers_per_story,
+)
 from lstm_reference.model import init_char_lm, sample
 from lstm_reference.optim import OPTIMIZERS, make_optimizer
 from lstm_reference.training import (
@@ -82,8 +89,9 @@ def _filler_range(text: str) -> tuple[int, int]:
         pair = (int(lo), int(hi if sep else lo))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected MIN-MAX such as 1-3, got {text!r}") from None
-    if not 0 <= pair[0] <= pair[1] <= 16:
-        raise argparse.ArgumentTypeError(f"need 0 <= MIN <= MAX <= 16, got {text!r}")
+    most = max_fillers_per_story()
+    if not 0 <= pair[0] <= pair[1] <= most:
+        raise argparse.ArgumentTypeError(f"need 0 <= MIN <= MAX <= {most}, got {text!r}")
     return pair
 
 
@@ -329,6 +337,20 @@ def report_language_accuracy(run: LMRun, vocab: Vocab, config: dict[str, Any]) -
         f"stories (chance {1 / len(LANGUAGES):.1%}); by filler sentences between country and "
         f"language: {', '.join(parts)}"
     )
+    k = max(hi, 1)  # the hardest case: only long fillers, as many as training had
+    hard = colah_corpus(EVAL_STORIES // 3, seed=seed - 1, min_fillers=k, max_fillers=k,
+                        long_only=True)
+    score = language_accuracy(run.params, vocab, hard, run.cell)
+    print(f"with {k} long filler sentence{'s' if k != 1 else ''} only (the country "
+          f"{_distance_range(hard)} characters back): {score['accuracy']:.0%}")
+
+
+def _distance_range(text: str) -> str:
+    """'MIN-MAX': characters from the end of the country's name to the language, over text."""
+    ends = np.flatnonzero(np.diff(char_signals(text)["remembered_country"] >= 0, prepend=0) == 1)
+    starts = np.array([pos for pos, _ in language_positions(text)])
+    gaps = starts - ends[: len(starts)]
+    return f"{gaps.min()}-{gaps.max()}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

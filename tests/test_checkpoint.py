@@ -20,7 +20,7 @@ from lstm_reference.optim import make_optimizer
 from lstm_reference.training import LMRun, train_char_lm
 from lstm_reference.vocab import Vocab
 
-SHIPPED_MIN_ACCURACY = 0.6  # the shipped model scores about 0.9 here (docs/library.md)
+SHIPPED_MIN_ACCURACY = 0.9  # the shipped model scores 99.5-100 % here (docs/library.md)
 TEXT = "the quick brown fox jumps over the lazy dog; " * 40
 
 
@@ -126,9 +126,11 @@ def test_newer_format_version_is_a_clear_error(tmp_path: Path) -> None:
     assert json.loads(str(arrays["config"])) == {}
 
 
-def test_shipped_checkpoint_predicts_the_language_far_above_chance() -> None:
-    """The shipped LSTM, scored on stories generated now with a seed it never saw
-    ("I grew up in <country>. I speak fluent <language>.", chance 1 in 10)."""
+@pytest.mark.parametrize("fillers", [0, 3])
+def test_shipped_checkpoint_remembers_the_country_across_fillers(fillers: int) -> None:
+    """The shipped LSTM, scored on stories generated now with a seed it never saw, with no
+    filler or with three long filler sentences (140-220 characters) between the country and
+    "I speak fluent" (chance 1 in 10)."""
     from lstm_reference.checkpoint import load_pretrained, pretrained_path
     from lstm_reference.data.corpus import colah_corpus
     from lstm_reference.training import language_accuracy
@@ -136,7 +138,8 @@ def test_shipped_checkpoint_predicts_the_language_far_above_chance() -> None:
     assert pretrained_path().stat().st_size < 1_000_000
     ck = load_pretrained()
     assert ck.cell == "lstm" and ck.vocab is not None and ck.config["hidden_size"] == 64
-    fresh = colah_corpus(200, seed=20_261_125, min_fillers=0, max_fillers=0)
+    fresh = colah_corpus(200, seed=20_261_125 + fillers, min_fillers=fillers,
+                         max_fillers=fillers, long_only=True)
     score = language_accuracy(ck.params, ck.vocab, fresh, ck.cell)
     assert score["chance"] == pytest.approx(0.1)
     assert score["accuracy"] >= SHIPPED_MIN_ACCURACY, score

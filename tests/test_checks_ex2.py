@@ -182,13 +182,13 @@ def test_country_finder_mistakes() -> None:
 def test_the_reference_country_pick_remembers_on_fresh_stories() -> None:
     state, unit = ex2.reference_country_pick()
     for seed in (0, 1):
-        eta = ex2.country_etas(ex2.short_passage(seed + 1_000_003))
+        eta = ex2.country_etas(ex2.country_passage(seed + 1_000_003))
         assert eta[state][unit] >= 0.6, (seed, state, unit)  # far above noise (about 0.05)
         ex2.check_country_unit({"state": state, "unit": unit}, seed=seed)
 
 
 def test_a_weak_unit_does_not_remember_the_country() -> None:
-    eta = ex2.country_etas(ex2.short_passage(1_000_003))
+    eta = ex2.country_etas(ex2.country_passage(1_000_003))
     weakest = int(np.argmin(eta["h"]))
     msg = failure(ex2.check_country_unit, {"state": "h", "unit": weakest})
     assert "needs eta >=" in msg

@@ -15,6 +15,7 @@ from lstm_reference.data.corpus import (
     char_signals,
     colah_corpus,
     language_positions,
+    max_fillers_per_story,
 )
 
 STORY = re.compile(r"I grew up in ([A-Za-z]+)\. (.+) I speak fluent ([A-Za-z]+)\.")
@@ -96,6 +97,26 @@ def test_char_signals_on_a_hand_written_story() -> None:
 
 def test_alphabet_is_exactly_the_characters_of_a_large_corpus() -> None:
     assert alphabet() == "".join(sorted(set(colah_corpus(3000, seed=5))))
+
+
+def _gaps(text: str) -> np.ndarray:
+    """Characters between the end of each story's country name and its language."""
+    return np.array([s.index(" I speak fluent ") - s.index(".") for s in text.split("\n")[:-1]])
+
+
+def test_short_fillers_fill_in_the_distances_and_long_only_leaves_them_out() -> None:
+    mixed = _gaps(colah_corpus(400, seed=7, min_fillers=1, max_fillers=1))
+    long_only = _gaps(colah_corpus(400, seed=7, min_fillers=1, max_fillers=1, long_only=True))
+    assert long_only.min() >= 35  # every long filler sentence has 35 characters or more
+    assert (mixed < 30).mean() > 0.2  # short ones put small gaps into the training text
+    assert mixed.max() > 60 and np.median(long_only) > np.median(mixed)
+    text = colah_corpus(200, seed=7, long_only=True)
+    assert all(STORY.fullmatch(s) for s in text.split("\n")[:-1])
+    assert max_fillers_per_story(long_only=True) < max_fillers_per_story()
+    colah_corpus(3, min_fillers=max_fillers_per_story(), max_fillers=max_fillers_per_story())
+    with pytest.raises(ValueError):
+        n = max_fillers_per_story(long_only=True) + 1
+        colah_corpus(3, min_fillers=n, max_fillers=n, long_only=True)
 
 
 def test_bad_arguments() -> None:

@@ -442,16 +442,16 @@ def check_find_country_unit(fn: Any, seed: int | None = None) -> None:
     run_check(CHECK_COUNTRY_FINDER.name, fn, seed)
 
 
-SHORT_STORIES = 100  # stories without filler per passage (about 4500 characters)
-SHORT_CALIBRATION_SEED = 2  # the notebook's passage: colah_corpus(100, seed=2, 0 fillers)
+COUNTRY_STORIES = 100  # stories of the built-in corpus per passage (about 12000 characters)
+COUNTRY_CALIBRATION_SEED = 2  # the notebook's passage: colah_corpus(100, seed=2)
 COUNTRY_FRACTION = 0.8  # of what the reference's own pick reaches on the same fresh text
 
 
-def short_passage(seed: int) -> str:
-    """``SHORT_STORIES`` stories without filler sentences, drawn with ``seed``."""
+def country_passage(seed: int) -> str:
+    """``COUNTRY_STORIES`` stories with 1 to 3 filler sentences each, drawn with ``seed``."""
     from lstm_reference.data.corpus import colah_corpus
 
-    return colah_corpus(n_stories=SHORT_STORIES, seed=int(seed), min_fillers=0, max_fillers=0)
+    return colah_corpus(n_stories=COUNTRY_STORIES, seed=int(seed))
 
 
 def country_etas(text: str) -> dict[str, np.ndarray]:
@@ -466,7 +466,7 @@ def country_etas(text: str) -> dict[str, np.ndarray]:
 @functools.lru_cache(maxsize=1)
 def reference_country_pick() -> tuple[str, int]:
     """The (state, unit) the reference picks on the notebook's passage."""
-    eta = country_etas(short_passage(SHORT_CALIBRATION_SEED))
+    eta = country_etas(country_passage(COUNTRY_CALIBRATION_SEED))
     state = max(STATES, key=lambda st: float(np.max(eta[st])))
     return state, int(np.argmax(eta[state]))
 
@@ -482,7 +482,7 @@ def _country_unit_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     if state not in STATES:
         raise RejectError(f"COUNTRY_UNIT['state'] should be 'C' (cell state) or 'h', got {state!r}")
     unit = as_index(out["unit"], "COUNTRY_UNIT['unit']")
-    eta = country_etas(short_passage(int(inputs["seed"]) % (2**31) + 1_000_003))
+    eta = country_etas(country_passage(int(inputs["seed"]) % (2**31) + 1_000_003))
     H = eta[state].shape[0]
     if not 0 <= unit < H:
         raise RejectError(f"COUNTRY_UNIT['unit'] = {unit} but the model has {H} units")

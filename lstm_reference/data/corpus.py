@@ -76,6 +76,24 @@ _FILLERS: tuple[str, ...] = (
     'When it snowed my {rel} said "{saying}" and made soup.',
     "The {animal} next door (a very old one) barked at the {thing}.",
 )
+# Short sentences (10 to 25 characters). Mixed in with the long ones they put every distance
+# between the country and the language into the corpus, from 17 characters up: a model first
+# learns to carry the country across a short gap and then stretches that to longer ones. With
+# long fillers only, the shortest gap after 0 fillers is about 60 characters, and a small LSTM
+# never bridges it (docs/library.md, "Measured: long-range memory").
+_SHORT_FILLERS: tuple[str, ...] = (
+    "It rained a lot.",
+    "We were happy.",
+    "Time went by.",
+    "Nobody was rich.",
+    "The days were long.",
+    "I liked it there.",
+    "Winters were cold.",
+    "We had a {animal}.",
+    "The door was {colour}.",
+    "My {rel} sang.",
+)
+_ALL_FILLERS = _FILLERS + _SHORT_FILLERS
 
 
 def _fill(template: str, rng: np.random.Generator) -> str:
@@ -88,14 +106,29 @@ def _fill(template: str, rng: np.random.Generator) -> str:
     return out
 
 
+def _templates(long_only: bool) -> tuple[str, ...]:
+    return _FILLERS if long_only else _ALL_FILLERS
+
+
+def max_fillers_per_story(long_only: bool = False) -> int:
+    """The most filler sentences a story can have (each template is used once per story)."""
+    return len(_templates(long_only))
+
+
 def story(
-    country_id: int, rng: np.random.Generator, min_fillers: int = 1, max_fillers: int = 3
+    country_id: int,
+    rng: np.random.Generator,
+    min_fillers: int = 1,
+    max_fillers: int = 3,
+    long_only: bool = False,
 ) -> str:
-    """One story for ``PAIRS[country_id]``, ending with a newline."""
+    """One story for ``PAIRS[country_id]``, ending with a newline; ``long_only`` draws the
+    fillers from the long sentences only (the hardest distances, for evaluation)."""
     country, language = PAIRS[country_id]
+    templates = _templates(long_only)
     n = int(rng.integers(min_fillers, max_fillers + 1))
-    picks = rng.choice(len(_FILLERS), size=n, replace=False)
-    sentences = [f"{OPENING}{country}.", *(_fill(_FILLERS[k], rng) for k in picks)]
+    picks = rng.choice(len(templates), size=n, replace=False)
+    sentences = [f"{OPENING}{country}.", *(_fill(templates[k], rng) for k in picks)]
     return " ".join([*sentences, f"I {CUE}{language}.\n"])
 
 
@@ -104,21 +137,26 @@ def colah_corpus(
     seed: int = 0,
     min_fillers: int = 1,
     max_fillers: int = 3,
+    long_only: bool = False,
 ) -> str:
-    """``n_stories`` stories, countries drawn uniformly; the same seed gives the same text."""
+    """``n_stories`` stories, countries drawn uniformly; the same seed gives the same text.
+
+    Each story has between ``min_fillers`` and ``max_fillers`` filler sentences, long and
+    short ones mixed, or long ones only with ``long_only``.
+    """
     if n_stories <= 0:
         raise ValueError(f"n_stories must be positive, got {n_stories}")
-    if not 0 <= min_fillers <= max_fillers <= len(_FILLERS):
+    if not 0 <= min_fillers <= max_fillers <= max_fillers_per_story(long_only):
         raise ValueError("need 0 <= min_fillers <= max_fillers <= number of filler templates")
     rng = np.random.default_rng(seed)
     countries = rng.integers(len(PAIRS), size=n_stories)
-    return "".join(story(int(c), rng, min_fillers, max_fillers) for c in countries)
+    return "".join(story(int(c), rng, min_fillers, max_fillers, long_only) for c in countries)
 
 
 def alphabet() -> str:
     """Every character a story can contain, sorted: the built-in corpus's vocabulary,
     whatever the number of stories or the seed."""
-    templates = [re.sub(r"\{[a-z]+\}", "", f) for f in _FILLERS]
+    templates = [re.sub(r"\{[a-z]+\}", "", f) for f in _ALL_FILLERS]
     words = [w for options in _SLOTS.values() for w in options]
     return "".join(sorted(set("".join([OPENING, CUE, ".\n ", *PAIRS_TEXT, *templates, *words]))))
 

@@ -238,7 +238,7 @@ def build() -> NotebookNode:
         markdown("""
         The shipped model carries the country across the filler sentences: it names the
         right language for about 98 stories in 100 even when three long filler sentences
-        (140 to 220 characters) stand between the country and "I speak fluent". Somewhere
+        (140 to 240 characters) stand between the country and "I speak fluent". Somewhere
         in its 64 units the country must be held all that time.
 
         **Task.** Record the model over `STORIES` (100 stories with one to three filler

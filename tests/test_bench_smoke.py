@@ -138,11 +138,14 @@ def test_buffers_benchmark_prints_both_shapes_and_rejects_bad_rounds() -> None:
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
 
 
-def test_language_memory_experiment_reports_accuracy_per_filler_count() -> None:
+@pytest.mark.parametrize("corpus_flag", [[], ["--long-fillers-only"]])
+def test_language_memory_experiment_reports_accuracy_per_filler_count(
+    corpus_flag: list[str],
+) -> None:
     script = ROOT / "benchmarks" / "language_memory.py"
     proc = subprocess.run(
         [sys.executable, str(script), "--phases", "0-0:20:2,0-1:20:2", "--eval-every", "2",
-         "--stories", "60", "--hidden-size", "8"],
+         "--stories", "60", "--hidden-size", "8", *corpus_flag],
         capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 0, proc.stderr

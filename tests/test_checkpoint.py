@@ -129,7 +129,7 @@ def test_newer_format_version_is_a_clear_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fillers", [0, 3])
 def test_shipped_checkpoint_remembers_the_country_across_fillers(fillers: int) -> None:
     """The shipped LSTM, scored on stories generated now with a seed it never saw, with no
-    filler or with three long filler sentences (140-220 characters) between the country and
+    filler or with three long filler sentences (140-240 characters) between the country and
     "I speak fluent" (chance 1 in 10)."""
     from lstm_reference.checkpoint import load_pretrained, pretrained_path
     from lstm_reference.data.corpus import colah_corpus

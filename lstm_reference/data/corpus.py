@@ -77,10 +77,10 @@ _FILLERS: tuple[str, ...] = (
     "The {animal} next door (a very old one) barked at the {thing}.",
 )
 # Short sentences (10 to 25 characters). Mixed in with the long ones they put every distance
-# between the country and the language into the corpus, from 17 characters up: a model first
+# between the country and the language into the corpus, from 18 characters up: a model first
 # learns to carry the country across a short gap and then stretches that to longer ones. With
-# long fillers only, the shortest gap after 0 fillers is about 60 characters, and a small LSTM
-# never bridges it (docs/library.md, "Measured: long-range memory").
+# long fillers only, the gap jumps from 18 characters (no filler) to 53 or more (one filler),
+# and a small LSTM never bridges it (docs/library.md, "Measured: long-range memory").
 _SHORT_FILLERS: tuple[str, ...] = (
     "It rained a lot.",
     "We were happy.",

@@ -157,3 +157,37 @@ def test_language_memory_experiment_reports_accuracy_per_filler_count(
         timeout=60,
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+TORCH_BENCH = ROOT / "benchmarks" / "bench_torch.py"
+# Runs the script with ``import torch`` failing, whether or not torch is installed.
+WITHOUT_TORCH = (
+    "import runpy, sys; sys.modules['torch'] = None; sys.argv = sys.argv[1:]; "
+    "runpy.run_path(sys.argv[0], run_name='__main__')"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [([], "needs torch"), (["--configs", "a,x"], "--configs"), (["--rounds", "0"], "--rounds")],
+)
+def test_torch_benchmark_errors_are_one_line_and_exit_2(args: list[str], message: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", WITHOUT_TORCH, str(TORCH_BENCH), "--quick", *args],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and message in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_torch_benchmark_quick_run_agrees_with_torch() -> None:
+    """With torch installed: both sides agree on loss and gradients (else exit 2) and time."""
+    pytest.importorskip("torch", reason="torch is not a project dependency")
+    proc = subprocess.run(
+        [sys.executable, str(TORCH_BENCH), "--quick"], capture_output=True, text=True,
+        timeout=300, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.split() for line in proc.stdout.splitlines() if re.match(r"^[abc] ", line)]
+    assert [(r[0], r[1]) for r in rows] == [(c, d) for c in "abc" for d in ("float32", "float64")]

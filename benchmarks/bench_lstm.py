@@ -300,8 +300,10 @@ def _fmt_load(x: float | None) -> str:
 
 
 class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr and exit code 2, without the usage text."""
+
     def error(self, message: str) -> NoReturn:
-        print(f"bench_lstm.py: error: {message}", file=sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
         raise SystemExit(2)
 
 

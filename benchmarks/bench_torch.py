@@ -22,12 +22,11 @@ fraction of the numpy matmul throughput measured at the start (as in ``bench_lst
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +38,7 @@ from bench_lstm import (
     DTYPES,
     QUICK_CONFIGS,
     _block,
+    _Parser,
     char_lm_step,
     init_char_lm_params,
     load_average,
@@ -136,12 +136,6 @@ def format_row(r: dict[str, Any]) -> str:
         f"{r['numpy_over_torch']:8.2f} ({lo:.2f}-{hi:.2f}) "
         f"{100 * r['numpy_peak_fraction']:6.1f}% {100 * r['torch_peak_fraction']:6.1f}%"
     )
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        print(f"bench_torch.py: error: {message}", file=sys.stderr)
-        raise SystemExit(2)
 
 
 def main(argv: list[str] | None = None) -> int:

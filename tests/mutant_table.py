@@ -3,6 +3,8 @@ nbgrader in one batch and summarise which test cells caught each mutant."""
 
 from __future__ import annotations
 
+import importlib
+
 from course_harness import RoundTrip, filled_release, released_notebook, run_round_trip
 
 Edit = tuple[str, str, str]
@@ -16,6 +18,12 @@ def run_mutants(assignment_id: str, mutants: dict[str, list[Edit]],
     for name, edits in mutants.items():
         submissions[f"mutant-{name.replace('_', '-')}"] = filled_release(assignment_id, edits)
     return run_round_trip(assignment_id, submissions, probe=True, feedback=feedback)
+
+
+def run_exercise_mutants(assignment_id: str, feedback: bool = False) -> RoundTrip:
+    """:func:`run_mutants` with the mutants of ``tests/mutants/<assignment_id>.py``."""
+    mutants = importlib.import_module(f"mutants.{assignment_id}").MUTANTS
+    return run_mutants(assignment_id, mutants, feedback=feedback)
 
 
 def table(trip: RoundTrip, mutants: dict[str, list[Edit]]) -> str:

@@ -4,18 +4,21 @@ outside the kernel from the probe records agree with nbgrader's.
 
 One `generate_assignment` + `autograde` batch per exercise (solution, released notebook and one
 student per mutant of ``tests/mutants/<exercise>.py``), shared by the tests of that exercise.
+The batches of all exercises the session selected start together, two at a time in worker
+processes (nbgrader runs one kernel at a time; the machine has two cores).
 """
 
 from __future__ import annotations
 
-import functools
 import html
 import importlib
+import multiprocessing
 import re
+from concurrent.futures import Future, ProcessPoolExecutor
 
 import pytest
 from course_harness import answer_sources, apply_edits, source_notebook
-from mutant_table import run_mutants, table
+from mutant_table import run_exercise_mutants, table
 
 #: exercise -> the fewest points its solution must be worth (guards against lost test cells)
 MIN_POINTS = {
@@ -44,15 +47,28 @@ def test_mutant_snippets_occur_in_the_solution(ex: str) -> None:
     assert len(mutants) >= 5
 
 
-@functools.cache
-def _round_trip(ex: str):
-    mutants, caught_by = _mutants(ex)
-    return ex, mutants, caught_by, run_mutants(ex, mutants, feedback=ex in WITH_FEEDBACK)
+_BATCHES: dict[str, Future] = {}
+
+
+def _start_batches(session: pytest.Session) -> None:
+    """Submit the batch of every exercise that some selected test uses, two workers."""
+    wanted = sorted({
+        item.callspec.params["trip"] for item in session.items
+        if "trip" in getattr(getattr(item, "callspec", None), "params", {})
+    })
+    pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
+    for ex in wanted:
+        _BATCHES[ex] = pool.submit(run_exercise_mutants, ex, ex in WITH_FEEDBACK)
+    pool.shutdown(wait=False)  # the workers finish the queue, then exit
 
 
 @pytest.fixture(params=sorted(MIN_POINTS))
 def trip(request: pytest.FixtureRequest):
-    return _round_trip(request.param)
+    ex = request.param
+    if ex not in _BATCHES:
+        _start_batches(request.session)
+    mutants, caught_by = _mutants(ex)
+    return ex, mutants, caught_by, _BATCHES[ex].result()
 
 
 @pytest.mark.slow
@@ -88,8 +104,9 @@ def test_every_mutant_loses_points(trip) -> None:
 
 
 @pytest.mark.slow
-def test_ex1_feedback_shows_visible_tests_only() -> None:
-    trip = _round_trip("ex1_lstm_from_scratch")[3]
+@pytest.mark.parametrize("trip", ["ex1_lstm_from_scratch"], indirect=True)
+def test_ex1_feedback_shows_visible_tests_only(trip) -> None:
+    trip = trip[3]
     text = html.unescape(re.sub(r"<[^>]+>", "", trip.feedback.get("solution", "")))
     assert "26.0 / 26.0" in text, "no feedback for the solution"
     assert "BEGIN HIDDEN TESTS" not in text
@@ -99,10 +116,11 @@ def test_ex1_feedback_shows_visible_tests_only() -> None:
 
 
 @pytest.mark.slow
-def test_ex3_solution_finds_the_forget_gate_most_important() -> None:
+@pytest.mark.parametrize("trip", ["ex3_ablation"], indirect=True)
+def test_ex3_solution_finds_the_forget_gate_most_important(trip) -> None:
     """The task choice, verified with the reference: the solution's own study (3 seeds, the
     notebook's budget) ranks the no-forget-gate variant worst."""
-    nb = _round_trip("ex3_ablation")[3].autograded["solution"]
+    nb = trip[3].autograded["solution"]
     text = "".join(
         o.get("text", "")
         for c in nb.cells

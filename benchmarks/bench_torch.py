@@ -61,6 +61,7 @@ def torch_step_fn(p: dict[str, np.ndarray], inputs: np.ndarray, targets: np.ndar
     ]
     lstm = torch.nn.LSTM(V, H, dtype=dtype)
     out = torch.nn.Linear(H, V, dtype=dtype)
+
     def stacked(name: str, cols: slice) -> torch.Tensor:
         return torch.from_numpy(np.vstack([p[name + g][:, cols] for g in TORCH_GATES]))
 
@@ -106,19 +107,15 @@ def compare(
         )
     numpy_fn = lambda: char_lm_step(p, inputs, targets)  # noqa: E731
     timed = 2 if H >= 512 else 5
-    np_ts, torch_ts, ratios = [], [], []
+    sides = {"numpy": numpy_fn, "torch": torch_step}
+    times: dict[str, list[float]] = {"numpy": [], "torch": []}
     for r in range(rounds):
-        pair = []
-        for fn in (numpy_fn, torch_step) if r % 2 == 0 else (torch_step, numpy_fn):
+        for side in ("numpy", "torch") if r % 2 == 0 else ("torch", "numpy"):
             time.sleep(0.05)
-            pair.append((fn, _block(fn, timed)))
-        t_np = next(t for fn, t in pair if fn is numpy_fn)
-        t_torch = next(t for fn, t in pair if fn is torch_step)
-        np_ts.append(t_np)
-        torch_ts.append(t_torch)
-        ratios.append(t_np / t_torch)
+            times[side].append(_block(sides[side], timed))
+    ratios = [n / t for n, t in zip(times["numpy"], times["torch"], strict=True)]
     flops = step_flops(V, H, B, T)
-    t_np, t_torch = float(np.median(np_ts)), float(np.median(torch_ts))
+    t_np, t_torch = float(np.median(times["numpy"])), float(np.median(times["torch"]))
     return {
         "config": name, "dtype": np.dtype(dtype).name, "rounds": rounds,
         "numpy_ms": t_np * 1e3, "torch_ms": t_torch * 1e3,

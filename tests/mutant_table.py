@@ -20,10 +20,15 @@ def run_mutants(assignment_id: str, mutants: dict[str, list[Edit]],
     return run_round_trip(assignment_id, submissions, probe=True, feedback=feedback)
 
 
+def exercise_mutants(assignment_id: str) -> tuple[dict[str, list[Edit]], dict[str, str]]:
+    """MUTANTS and CAUGHT_BY of ``tests/mutants/<assignment_id>.py``."""
+    module = importlib.import_module(f"mutants.{assignment_id}")
+    return module.MUTANTS, module.CAUGHT_BY
+
+
 def run_exercise_mutants(assignment_id: str, feedback: bool = False) -> RoundTrip:
     """:func:`run_mutants` with the mutants of ``tests/mutants/<assignment_id>.py``."""
-    mutants = importlib.import_module(f"mutants.{assignment_id}").MUTANTS
-    return run_mutants(assignment_id, mutants, feedback=feedback)
+    return run_mutants(assignment_id, exercise_mutants(assignment_id)[0], feedback=feedback)
 
 
 def table(trip: RoundTrip, mutants: dict[str, list[Edit]]) -> str:

@@ -11,14 +11,13 @@ processes (nbgrader runs one kernel at a time; the machine has two cores).
 from __future__ import annotations
 
 import html
-import importlib
 import multiprocessing
 import re
 from concurrent.futures import Future, ProcessPoolExecutor
 
 import pytest
 from course_harness import answer_sources, apply_edits, source_notebook
-from mutant_table import run_exercise_mutants, table
+from mutant_table import exercise_mutants, run_exercise_mutants, table
 
 #: exercise -> the fewest points its solution must be worth (guards against lost test cells)
 MIN_POINTS = {
@@ -32,14 +31,9 @@ MIN_POINTS = {
 WITH_FEEDBACK = {"ex1_lstm_from_scratch"}
 
 
-def _mutants(ex: str) -> tuple[dict, dict]:
-    module = importlib.import_module(f"mutants.{ex}")
-    return module.MUTANTS, module.CAUGHT_BY
-
-
 @pytest.mark.parametrize("ex", sorted(MIN_POINTS))
 def test_mutant_snippets_occur_in_the_solution(ex: str) -> None:
-    mutants, caught_by = _mutants(ex)
+    mutants, caught_by = exercise_mutants(ex)
     answers = answer_sources(source_notebook(ex))
     for name, edits in mutants.items():
         assert apply_edits(answers, edits) != answers, name
@@ -67,7 +61,7 @@ def trip(request: pytest.FixtureRequest):
     ex = request.param
     if ex not in _BATCHES:
         _start_batches(request.session)
-    mutants, caught_by = _mutants(ex)
+    mutants, caught_by = exercise_mutants(ex)
     return ex, mutants, caught_by, _BATCHES[ex].result()
 
 

@@ -18,9 +18,14 @@ from autograder.assemble import NotebookError, assemble, load_notebook
 from autograder.errors import UsageError
 from autograder.judge import NOT_ATTEMPTED, ExerciseResult
 from autograder.limits import Limits
+from autograder.plan import kernel_inputs, make_plan, seeds_by_cell
 from autograder.runner import execute_async
+from autograder.sandbox.library import notebook_names
+from autograder.seeds import file_digest, load_secret
 
 HIDDEN_LATER = "hidden tests were not available here: they run at instructor grading"
+UNSANDBOXED = ("graded unsandboxed: the notebook ran with the grader's own powers "
+               "(see docs/autograder.md, 'No sandbox')")
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,11 @@ class Target:
     trusted: Path | None
     release: Path | None
     hidden_tests: bool
+    #: who and what is graded: they enter every seed (with the course secret)
+    student: str = ""
+    submission: str = ""
+    #: the course whose secret chooses the inputs (None: no secret, fresh inputs)
+    course: Path | None = None
 
 
 #: nbgrader folders that hold students' work: never a place to find trusted notebooks
@@ -75,8 +85,10 @@ def _target(root: Path, exercise: str, notebook: Path) -> Target:
     source = root / "source" / exercise / f"{exercise}.ipynb"
     release = root / "release" / exercise / f"{exercise}.ipynb"
     if source.is_file():
-        return Target(exercise, notebook, source, release if release.is_file() else None, True)
-    return Target(exercise, notebook, release if release.is_file() else None, None, False)
+        return Target(exercise, notebook, source, release if release.is_file() else None, True,
+                      course=root)
+    return Target(exercise, notebook, release if release.is_file() else None, None, False,
+                  course=root)
 
 
 def find_targets(
@@ -158,13 +170,26 @@ async def grade_target(target: Target, limits: Limits,
         result.message = errors[0]
         result.seconds = time.monotonic() - start
         return result
-    execution = await execute_async(assembled.nb, target.notebook.parent, limits)
+    secret = load_secret(target.course) if target.course is not None else None
+    planned = make_plan([(r.grade_id or "", r.trusted_source) for _, r in
+                         assembled.test_cells()], modules, secret, target.student,
+                        target.exercise, target.submission or file_digest(target.notebook))
+    result.seeds = seeds_by_cell(planned)
+    inputs = await asyncio.to_thread(kernel_inputs, planned)
+    names = notebook_names(c.source for c in trusted.cells if c.cell_type == "code")
+    execution = await execute_async(assembled.nb, target.notebook.parent, limits, inputs,
+                                    target.exercise, names)
     result.executed, result.kernel_seconds = execution.nb, execution.kernel_seconds
+    result.sandboxed, result.limit_hit = execution.sandboxed, execution.limit_hit
+    if not execution.sandboxed:
+        result.notes.append(UNSANDBOXED)
     allowed = any(getattr(_module(m), "REFERENCE_ALLOWED", False) for m in modules)
     judged = time.monotonic()
+    budget = judge.JudgeBudget(limits.judge_seconds, limits.probe_records)
     # in a thread, so another exercise's kernel keeps being served meanwhile
     result.tests, notes = await asyncio.to_thread(
-        judge.judge_execution, assembled, execution, limits.cell_timeout, allowed)
+        judge.judge_execution, assembled, execution, limits.cell_timeout, allowed, planned,
+        budget)
     result.judge_seconds = time.monotonic() - judged
     result.notes.extend(notes)
     attempted = any(r.attempted for r in assembled.roles if r.kind == "answer")

@@ -14,15 +14,18 @@ import importlib
 import io
 import os
 import re
+import time
 import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from nbformat.notebooknode import NotebookNode
 
 from autograder import diagnose
 from autograder.assemble import Assembled
-from autograder.probe import ProbeFormatError, parse_record, records_from_outputs
+from autograder.plan import PlannedCall
+from autograder.probe import ProbeFormatError, ProbeRecord, parse_record, records_from_outputs
 from autograder.runner import SKIPPED_KEY, TIMEOUT_ENAME, Execution
 
 NOT_ATTEMPTED = "not attempted yet"
@@ -72,6 +75,12 @@ class ExerciseResult:
     tests: list[CellResult] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: grade_id -> the seeds of its check calls (chosen by the grader)
+    seeds: dict[str, list[int]] = field(default_factory=dict)
+    #: whether the kernel ran in the sandbox
+    sandboxed: bool = False
+    #: the limit that stopped the notebook ("time", "output", ...), if any
+    limit_hit: str = ""
     #: the executed, graded notebook (hidden tests included: never shown as is)
     executed: NotebookNode | None = None
     assembled: Assembled | None = None
@@ -202,9 +211,79 @@ def _error(cell: NotebookNode) -> tuple[str, str] | None:
     return None
 
 
+class JudgeBudget:
+    """The grader's own work on one notebook is bounded: records judged and seconds spent."""
+
+    def __init__(self, seconds: float, records: int) -> None:
+        self.deadline = time.monotonic() + seconds
+        self.records = records
+        self.seconds = seconds
+
+    def take(self) -> str | None:
+        """None if one more record may be judged, else why not."""
+        if time.monotonic() > self.deadline:
+            return (f"the grader's {self.seconds:g} s for judging this notebook ran out: "
+                    "check calls must return promptly")
+        if self.records <= 0:
+            return "too many check records in this notebook: the rest were not judged"
+        self.records -= 1
+        return None
+
+
+def _judge_planned(raws: list[Any], planned: list[PlannedCall], result: CellResult,
+                   budget: JudgeBudget) -> tuple[list[str], list[PlannedCall]]:
+    """Judge the records of one cell against the grader's plan: (failures, calls unanswered)."""
+    from autograder.checks.base import judge_outputs
+
+    by_id = {c.call: c for c in planned}
+    answered: set[str] = set()
+    failures: list[str] = []
+    for raw in raws[: len(planned) + 8]:
+        call = by_id.get(raw.get("call")) if isinstance(raw, dict) else None
+        if call is None:
+            failures.append("a check record that the grader did not ask for (its inputs were "
+                            "not the grader's): only the test cell's own checks count")
+            continue
+        if raw.get("check") != call.check or raw.get("seed") != call.seed:
+            failures.append(f"the record of {call.check} is for other inputs than the "
+                            "grader chose; it does not count")
+            continue
+        if call.call in answered:
+            failures.append(f"{call.check} reported twice for one call")
+            continue
+        answered.add(call.call)
+        stop = budget.take()
+        if stop:
+            failures.append(stop)
+            break
+        try:
+            record = parse_record(raw)
+        except ProbeFormatError as exc:
+            failures.append(f"a check's record could not be read ({exc})")
+            continue
+        result.records += 1
+        verdict = judge_outputs(call.check, call.seed, record.outputs)
+        if not verdict.ok:
+            failures.append(verdict.message or f"{call.check} failed")
+            if not result.hint:
+                hint = diagnose.likely_bug(ProbeRecord(call.check, call.seed,
+                                                       record.outputs)) or ""
+                result.hint = "" if hint and hint[len("likely bug: "):] in verdict.message \
+                    else hint
+    if len(raws) > len(planned) + 8:
+        failures.append("too many check records in this cell")
+    return failures, [c for c in planned if c.call not in answered]
+
+
 def judge_test_cell(cell: NotebookNode, trusted_source: str, cell_timeout: float,
-                    ) -> CellResult:
-    """Verdict for one executed test cell (grade_id and points filled in by the caller)."""
+                    planned: list[PlannedCall] | None = None,
+                    budget: JudgeBudget | None = None) -> CellResult:
+    """Verdict for one executed test cell (grade_id and points filled in by the caller).
+
+    With ``planned`` (the grader's calls for this cell) a record counts only for the call it
+    names, with the seed the grader chose; without it (tests of old records) records are
+    judged with their own seeds.
+    """
     from autograder.checks.base import judge_record
 
     result = CellResult(grade_id="", max_points=0.0, passed=False)
@@ -212,35 +291,42 @@ def judge_test_cell(cell: NotebookNode, trusted_source: str, cell_timeout: float
     if skipped:
         result.message = str(skipped)
         return result
-    expected = [check_names(c) for c in check_calls(trusted_source)]
-    allowed = set().union(*expected) if expected else set()
+    raws = records_from_outputs(cell.get("outputs", []))
     failures: list[str] = []
-    seen: list[str] = []
-    for raw in records_from_outputs(cell.get("outputs", [])):
-        try:
-            record = parse_record(raw)
-        except ProbeFormatError as exc:
-            failures.append(f"a check's record could not be read ({exc})")
-            continue
-        result.records += 1
-        if record.check not in allowed:
-            failures.append(f"unexpected record for check {record.check!r} in this cell")
-            continue
-        seen.append(record.check)
-        verdict = judge_record(record)
-        if not verdict.ok:
-            failures.append(verdict.message or f"{record.check} failed")
-            if not result.hint:
-                hint = diagnose.likely_bug(record) or ""
-                result.hint = "" if hint and hint[len("likely bug: "):] in verdict.message else hint
+    missing: list[str] = []
+    if planned is not None:
+        failures, unanswered = _judge_planned(raws, planned, result,
+                                              budget or JudgeBudget(60.0, 1000))
+        missing = [c.check for c in unanswered]
+    else:
+        expected = [check_names(c) for c in check_calls(trusted_source)]
+        allowed = set().union(*expected) if expected else set()
+        seen: list[str] = []
+        for raw in raws:
+            try:
+                record = parse_record(raw)
+            except ProbeFormatError as exc:
+                failures.append(f"a check's record could not be read ({exc})")
+                continue
+            result.records += 1
+            if record.check not in allowed:
+                failures.append(f"unexpected record for check {record.check!r} in this cell")
+                continue
+            seen.append(record.check)
+            verdict = judge_record(record)
+            if not verdict.ok:
+                failures.append(verdict.message or f"{record.check} failed")
+                if not result.hint:
+                    hint = diagnose.likely_bug(record) or ""
+                    result.hint = "" if hint and hint[len("likely bug: "):] in \
+                        verdict.message else hint
+        for names in expected:  # each call site consumes one record of its check
+            match = next((k for k, name in enumerate(seen) if name in names), None)
+            if match is None:
+                missing.append(sorted(names)[0])
+            else:
+                seen.pop(match)
     error = _error(cell)
-    missing = []
-    for names in expected:  # each call site consumes one record of its check
-        match = next((k for k, name in enumerate(seen) if name in names), None)
-        if match is None:
-            missing.append(sorted(names)[0])
-        else:
-            seen.pop(match)
     if error is not None:
         ename, evalue = error
         if ename == "NotImplementedError":
@@ -266,8 +352,14 @@ def judge_test_cell(cell: NotebookNode, trusted_source: str, cell_timeout: float
 
 
 def judge_execution(assembled: Assembled, execution: Execution, cell_timeout: float,
-                    forbidden_allowed: bool = False) -> tuple[list[CellResult], list[str]]:
-    """Verdicts for every test cell, and notes (flagged cells) for the report."""
+                    forbidden_allowed: bool = False, plan: list[PlannedCall] | None = None,
+                    budget: JudgeBudget | None = None,
+                    ) -> tuple[list[CellResult], list[str]]:
+    """Verdicts for every test cell, and notes (flagged cells) for the report.
+
+    ``plan`` is the grader's plan of check calls (:mod:`autograder.plan`); every record is
+    judged against it.
+    """
     notes: list[str] = []
     flagged_at: int | None = None
     flag = ""
@@ -291,7 +383,9 @@ def judge_execution(assembled: Assembled, execution: Execution, cell_timeout: fl
                          "the tests after it cannot work")
     tests = []
     for i, role in assembled.test_cells():
-        result = judge_test_cell(execution.nb.cells[i], role.trusted_source, cell_timeout)
+        planned = None if plan is None else [c for c in plan if c.cell == role.grade_id]
+        result = judge_test_cell(execution.nb.cells[i], role.trusted_source, cell_timeout,
+                                 planned, budget)
         result.grade_id, result.max_points = role.grade_id or f"cell {i}", role.points
         if flagged_at is not None and i > flagged_at and result.passed:
             result.passed = False

@@ -1,37 +1,59 @@
-"""Start an IPython kernel under resource limits: ``python -m autograder.kernel_launcher
-MEMORY_BYTES FILE_BYTES -- <kernel command>``.
+"""Start a kernel under hard resource limits: ``python -m autograder.kernel_launcher LIMITS --
+<kernel command>``.
 
-The limits are set on this process with ``setrlimit`` and inherited by the kernel it
-``exec``\\ s into, so a memory bomb gets a ``MemoryError`` (or the kernel dies) instead of
-taking the machine down, and a runaway file write stops at FILE_BYTES.
+``LIMITS`` is a JSON object (``memory``, ``file``, ``processes``, ``open_files``, ``cpu``,
+optional ``cgroup``). The limits are set on this process with soft = hard (a process can lower
+a hard limit but never raise it back) and inherited by the command it ``exec``\\ s into — the
+sandbox and the kernel inside it — so a memory bomb gets a ``MemoryError`` (or the kernel
+dies), a runaway write stops at the file-size limit, a fork bomb stops at the process limit,
+and a spinning kernel is killed when its CPU time runs out. A grader running as root (whose
+processes RLIMIT_NPROC does not bind) also puts the kernel into the given pids cgroup.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import sys
 
 
-def apply_limits(memory_bytes: int, file_bytes: int) -> None:
-    """Lower RLIMIT_AS, RLIMIT_FSIZE and RLIMIT_CORE of this process (never raise them)."""
-    for res, value in (
-        (resource.RLIMIT_AS, memory_bytes),
-        (resource.RLIMIT_FSIZE, file_bytes),
-        (resource.RLIMIT_CORE, 0),
-    ):
+def apply_limits(memory_bytes: int, file_bytes: int, processes: int = 0, open_files: int = 0,
+                 cpu_seconds: int = 0) -> None:
+    """Set soft = hard = the given value for each limit (never above an existing hard one)."""
+    wanted = [(resource.RLIMIT_AS, memory_bytes), (resource.RLIMIT_FSIZE, file_bytes),
+              (resource.RLIMIT_CORE, 0)]
+    if processes:
+        wanted.append((resource.RLIMIT_NPROC, processes))
+    if open_files:
+        wanted.append((resource.RLIMIT_NOFILE, open_files))
+    if cpu_seconds:
+        wanted.append((resource.RLIMIT_CPU, cpu_seconds))
+    for res, value in wanted:
         _soft, hard = resource.getrlimit(res)
         if hard != resource.RLIM_INFINITY:
             value = min(value, hard)
-        resource.setrlimit(res, (value, hard))
+        resource.setrlimit(res, (value, value))
+
+
+def join_cgroup(folder: str) -> None:
+    if folder:
+        try:
+            with open(os.path.join(folder, "cgroup.procs"), "w") as fh:
+                fh.write(str(os.getpid()))
+        except OSError:
+            pass
 
 
 def main(argv: list[str]) -> None:
-    if len(argv) < 4 or argv[2] != "--":
-        sys.stderr.write("usage: kernel_launcher MEMORY_BYTES FILE_BYTES -- COMMAND...\n")
+    if len(argv) < 3 or argv[1] != "--":
+        sys.stderr.write("usage: kernel_launcher LIMITS_JSON -- COMMAND...\n")
         raise SystemExit(2)
-    apply_limits(int(argv[0]), int(argv[1]))
-    cmd = argv[3:]
+    spec = json.loads(argv[0])
+    join_cgroup(str(spec.get("cgroup") or ""))
+    apply_limits(int(spec["memory"]), int(spec["file"]), int(spec.get("processes", 0)),
+                 int(spec.get("open_files", 0)), int(spec.get("cpu", 0)))
+    cmd = argv[2:]
     os.execv(cmd[0], cmd)
 
 

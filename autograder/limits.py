@@ -35,6 +35,17 @@ class Limits:
     notebook_output_bytes: int = 32 * MB
     #: exercises graded at the same time (each in its own kernel)
     jobs: int = 2
+    #: processes (and threads) a kernel may have at once (RLIMIT_NPROC, or a pids cgroup)
+    processes: int = 256
+    #: open files per kernel process (RLIMIT_NOFILE)
+    open_files: int = 1024
+    #: check records one notebook may send, and their bytes; more ends the notebook
+    probe_records: int = 400
+    probe_bytes: int = 64 * MB
+    #: seconds the grader spends judging one notebook's records at most
+    judge_seconds: float = 60.0
+    #: "auto" (sandbox when possible, else warn), "require" (refuse without), "off"
+    sandbox: str = "auto"
 
     def with_overrides(self, **changes: float) -> Limits:
         """A copy with some limits changed (unknown names raise TypeError)."""
@@ -52,12 +63,17 @@ def from_env(base: Limits | None = None, environ: dict[str, str] | None = None) 
     """
     base = Limits() if base is None else base
     env = os.environ if environ is None else environ
-    changes: dict[str, float] = {}
+    changes: dict[str, float | str] = {}
     for var, name in ENV_NAMES.items():
         raw = env.get(var)
         if raw is None or raw == "":
             continue
         kind = type(getattr(base, name))
+        if kind is str:
+            if raw not in ("auto", "require", "off"):
+                raise ValueError(f"{var}={raw!r}: use auto, require or off")
+            changes[name] = raw
+            continue
         try:
             value = kind(float(raw)) if kind is int else float(raw)
         except ValueError:

@@ -38,6 +38,8 @@ class ProbeRecord:
     check: str
     seed: int
     outputs: Any
+    #: the grader's id of the planned call this record answers (None outside the grader)
+    call: str | None = None
 
 
 def encode_value(value: Any) -> Any:
@@ -108,13 +110,15 @@ def judged_outside() -> bool:
     return probing() and os.environ.get(JUDGE_OUTSIDE_ENV) == "1"
 
 
-def emit(check: str, seed: int, outputs: Any) -> None:
+def emit(check: str, seed: int, outputs: Any, call: str | None = None) -> None:
     """Display one probe record (only when the grader is listening)."""
     if not probing():
         return
     from IPython.display import display
 
     record = {"check": check, "seed": int(seed), "outputs": encode_value(outputs)}
+    if call is not None:
+        record["call"] = str(call)
     display({PROBE_MIME: record}, raw=True)
 
 
@@ -125,7 +129,11 @@ def parse_record(data: Any) -> ProbeRecord:
     check, seed = data.get("check"), data.get("seed")
     if not isinstance(check, str) or not isinstance(seed, int) or isinstance(seed, bool):
         raise ProbeFormatError("probe record lacks a check name or seed")
-    return ProbeRecord(check=check, seed=seed, outputs=decode_value(data.get("outputs")))
+    call = data.get("call")
+    if call is not None and not isinstance(call, str):
+        raise ProbeFormatError("probe record has a malformed call id")
+    return ProbeRecord(check=check, seed=seed, outputs=decode_value(data.get("outputs")),
+                       call=call)
 
 
 def records_from_outputs(outputs: Iterable[Mapping[str, Any]]) -> list[Any]:

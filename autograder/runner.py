@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import json
 import os
 import shutil
@@ -33,8 +34,9 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 
-from autograder.limits import Limits
+from autograder.limits import MB, Limits
 from autograder.probe import JUDGE_OUTSIDE_ENV, PROBE_ENV, PROBE_MIME
+from autograder.sandbox import OFF, REQUIRE, Sandbox, prepare, sandbox_problem
 
 TIMEOUT_ENAME = "CellTimeoutError"
 #: a message to the kernel that cannot be sent within this time fails that notebook
@@ -59,6 +61,10 @@ class Execution:
     stopped_at: int | None = None
     #: seconds the kernel spent executing cells (busy -> idle), start-up excluded
     kernel_seconds: float = 0.0
+    #: whether the kernel ran inside the sandbox
+    sandboxed: bool = False
+    #: the limit that stopped the notebook, if one did ("time", "memory", "output")
+    limit_hit: str = ""
 
 
 def _size(content: dict[str, Any]) -> int:
@@ -73,10 +79,12 @@ def _size(content: dict[str, Any]) -> int:
 
 
 class _LimitedKernelManager(AsyncKernelManager):
-    """Starts ``python -m ipykernel_launcher`` through :mod:`autograder.kernel_launcher`."""
+    """Starts ``python -m ipykernel_launcher`` through :mod:`autograder.kernel_launcher`,
+    inside the sandbox when one is given."""
 
-    memory_bytes: int = 0
-    file_bytes: int = 0
+    limits_arg: str = "{}"
+    #: the sandbox the kernel runs in (None: unsandboxed, with the grader's powers)
+    sandbox: Sandbox | None = None
     #: process group of the kernel (its own session), to clean up whatever it started
     kernel_pgid: int | None = None
 
@@ -116,12 +124,12 @@ class _LimitedKernelManager(AsyncKernelManager):
                 pass
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file]
-        return [
-            sys.executable, "-m", "autograder.kernel_launcher",
-            str(self.memory_bytes), str(self.file_bytes), "--",
-            *kernel, *(extra_arguments or []),
-        ]
+        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file,
+                  *(extra_arguments or [])]
+        if self.sandbox is not None:
+            kernel = self.sandbox.wrap(kernel)
+        return [sys.executable, "-m", "autograder.kernel_launcher", self.limits_arg, "--",
+                *kernel]
 
 
 class _GraderClient(NotebookClient):
@@ -134,8 +142,14 @@ class _GraderClient(NotebookClient):
         self.cell_bytes = 0
         self.notebook_bytes = 0
         self.probe_bytes = 0
+        self.probe_records = 0
         self.truncated = False
         self.deadline_passed = False
+        #: the test cell the kernel was last told about (see ``enter_cell``)
+        self.context: str | None = None
+        #: tell the kernel which test cell runs (only when the grader planned the inputs)
+        self.planned = False
+        self.flood: str = ""
         super().__init__(nb, **kw)
 
     def _cell_timeout(self, cell: NotebookNode) -> int:
@@ -149,11 +163,28 @@ class _GraderClient(NotebookClient):
             self.deadline_passed = True
             cell.metadata[SKIPPED_KEY] = "the notebook ran out of time before this cell"
             return cell
+        if self.flood and cell.cell_type == "code":
+            cell.metadata[SKIPPED_KEY] = self.flood
+            return cell
         self.current_cell = cell_index
         self.cell_bytes = 0
         self.truncated = False
+        if self.planned and cell.cell_type == "code":
+            meta = cell.metadata.get("nbgrader") or {}
+            wanted = str(meta.get("grade_id")) if meta.get("grade") and not meta.get(
+                "solution") else None
+            if wanted != self.context:
+                await self._enter_cell(wanted)
         return await super().async_execute_cell(cell, cell_index, execution_count,
                                                 store_history)
+
+    async def _enter_cell(self, grade_id: str | None) -> None:
+        """Tell the kernel's checks which test cell runs next (a silent request)."""
+        code = ("__import__('autograder.checks.base', fromlist=['enter_cell'])"
+                f".enter_cell({grade_id!r})")
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        await self.async_wait_for_reply(msg_id)
+        self.context = grade_id
 
     def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None,
                cell_index: int) -> NotebookNode | None:
@@ -161,8 +192,13 @@ class _GraderClient(NotebookClient):
         size = _size(content)
         is_probe = PROBE_MIME in (content.get("data") or {})
         if is_probe:
-            if self.probe_bytes + size > self.limits.notebook_output_bytes:
-                return self._note(outs, "a check's record was dropped: output limit reached")
+            self.probe_records += 1
+            if (self.probe_bytes + size > self.limits.probe_bytes
+                    or self.probe_records > self.limits.probe_records):
+                self._stop_flood("not run: the notebook sent more check records than the "
+                                 f"grader accepts ({self.limits.probe_records} records, "
+                                 f"{self.limits.probe_bytes // MB} MB)")
+                return self._note(outs, "check records dropped: the notebook sent too many")
             self.probe_bytes += size
             return super().output(outs, msg, display_id, cell_index)
         room = min(self.limits.cell_output_bytes - self.cell_bytes,
@@ -171,11 +207,22 @@ class _GraderClient(NotebookClient):
             content["text"] = content["text"][:room]
             size = room
         if size > room:
+            if self.notebook_bytes >= self.limits.notebook_output_bytes:
+                self._stop_flood("not run: the notebook printed more than "
+                                 f"{self.limits.notebook_output_bytes // MB} MB of output")
             return self._note(outs, f"output truncated: more than "
                                     f"{self.limits.cell_output_bytes // 1024} KB")
         self.cell_bytes += size
         self.notebook_bytes += size
         return super().output(outs, msg, display_id, cell_index)
+
+    def _stop_flood(self, why: str) -> None:
+        """End the notebook: interrupt the running cell, run no further cell."""
+        if self.flood:
+            return
+        self.flood = why
+        with contextlib.suppress(RuntimeError):
+            asyncio.get_running_loop().create_task(self.km.interrupt_kernel())
 
     def _note(self, outs: list[NotebookNode], text: str) -> None:
         if not self.truncated:
@@ -197,7 +244,29 @@ def kernel_env(limits: Limits) -> dict[str, str]:
     return env
 
 
+def sandbox_env_for(limits: Limits, inputs: Path | None) -> dict[str, str]:
+    """The grader's variables for a sandboxed kernel (the rest is an allow-list)."""
+    from autograder.checks.base import INPUTS_ENV
+
+    threads = str(max(1, (os.cpu_count() or 1) // max(1, limits.jobs)))
+    env = {PROBE_ENV: "1", JUDGE_OUTSIDE_ENV: "1"}
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = threads
+    if inputs is not None:
+        env[INPUTS_ENV] = str(inputs)
+    return env
+
+
+def use_sandbox(limits: Limits) -> tuple[bool, str]:
+    """(sandbox?, problem): whether kernels run sandboxed under ``limits.sandbox``."""
+    if limits.sandbox == OFF:
+        return False, "the sandbox was turned off"
+    problem = sandbox_problem()
+    return problem is None, problem or ""
+
+
 def _copy_folder(folder: Path, into: Path) -> Path:
+    into.mkdir(parents=True, exist_ok=True)
     work = into / folder.name
     shutil.copytree(
         folder, work, symlinks=True,
@@ -211,8 +280,14 @@ def _copy_folder(folder: Path, into: Path) -> Path:
 START_ATTEMPTS = 2
 
 
-async def execute_async(nb: NotebookNode, folder: Path | None, limits: Limits) -> Execution:
+async def execute_async(nb: NotebookNode, folder: Path | None, limits: Limits,
+                        inputs: dict[str, Any] | None = None, exercise: str = "",
+                        names: frozenset[str] = frozenset()) -> Execution:
     """Run ``nb`` (modified in place) with the exercise folder's copy as working directory.
+
+    ``inputs`` are the grader's planned check inputs (:mod:`autograder.plan`), handed to the
+    kernel as a read-only file; ``exercise`` chooses what the sandbox's library hides and
+    ``names`` (from the instructor's notebook) what its checks keep callable.
 
     A kernel that dies before it ran any cell is started once more; once a cell has run,
     nothing is retried (the notebook's own code may be what kills the kernel).
@@ -220,7 +295,7 @@ async def execute_async(nb: NotebookNode, folder: Path | None, limits: Limits) -
     start = time.monotonic()
     pristine = nbformat.from_dict(json.loads(json.dumps(nb)))
     for attempt in range(START_ATTEMPTS):
-        result = await _execute_once(nb, folder, limits)
+        result = await _execute_once(nb, folder, limits, inputs, exercise, names)
         started = result.stopped_at is not None or result.status == "ok"
         if started or attempt == START_ATTEMPTS - 1:
             break
@@ -229,12 +304,47 @@ async def execute_async(nb: NotebookNode, folder: Path | None, limits: Limits) -
     return result
 
 
-async def _execute_once(nb: NotebookNode, folder: Path | None, limits: Limits) -> Execution:
+async def _execute_once(nb: NotebookNode, folder: Path | None, limits: Limits,
+                        inputs: dict[str, Any] | None, exercise: str,
+                        names: frozenset[str]) -> Execution:
     start = time.monotonic()
+    sandboxed, problem = use_sandbox(limits)
+    if not sandboxed and limits.sandbox == REQUIRE:
+        _mark_not_run(nb, None, "not run: no sandbox: " + problem)
+        return Execution(nb=nb, status="error", message="no sandbox could be made: " + problem)
     with tempfile.TemporaryDirectory(prefix="lstm-lab-grade-") as tmp:
-        workdir = _copy_folder(folder, Path(tmp)) if folder and folder.is_dir() else Path(tmp)
+        root = Path(tmp)
+        scratch = root / "scratch"
+        workdir = _copy_folder(folder, scratch) if folder and folder.is_dir() else scratch
+        workdir.mkdir(parents=True, exist_ok=True)
         km = _LimitedKernelManager(kernel_name="python3")
-        km.memory_bytes, km.file_bytes = limits.memory_bytes, limits.file_bytes
+        inputs_path = None
+        if sandboxed:
+            private = root / "private"
+            private.mkdir()
+            if inputs is not None:
+                inputs_path = private / "inputs.json"
+                inputs_path.write_text(json.dumps(inputs), encoding="utf-8")
+            km.sandbox = prepare(root, exercise or (folder.name if folder else ""), workdir,
+                                 sandbox_env_for(limits, inputs_path), names)
+            km.transport = "ipc"
+            km.ip = str(private / "kernel")
+            km.connection_file = str(private / "kernel.json")
+            spec = km.kernel_spec
+            if spec is not None:
+                spec.interrupt_mode = "message"
+            env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "HOME")}
+        else:
+            if inputs is not None:
+                inputs_path = root / "inputs.json"
+                inputs_path.write_text(json.dumps(inputs), encoding="utf-8")
+            env = kernel_env(limits)
+            if inputs_path is not None:
+                from autograder.checks.base import INPUTS_ENV
+
+                env[INPUTS_ENV] = str(inputs_path)
+        cgroup = kernel_cgroup(limits) if sandboxed else None
+        km.limits_arg = launcher_limits(limits, cgroup)
         client = _GraderClient(
             nb, limits, km=km, timeout=int(limits.cell_timeout),
             startup_timeout=int(limits.startup_timeout), allow_errors=True,
@@ -244,11 +354,12 @@ async def _execute_once(nb: NotebookNode, folder: Path | None, limits: Limits) -
                               "traceback": [TIMEOUT_ENAME]},
             record_timing=True, resources={"metadata": {"path": str(workdir)}},
         )
+        client.planned = inputs is not None
         client.timeout_func = client._cell_timeout
         guard = limits.notebook_timeout + limits.iopub_timeout + limits.startup_timeout + 5
         status, message = "ok", ""
         run = asyncio.ensure_future(asyncio.wait_for(
-            client.async_execute(env=kernel_env(limits), stdout=subprocess.DEVNULL,
+            client.async_execute(env=env, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL),
             timeout=guard,
         ))
@@ -291,16 +402,75 @@ async def _execute_once(nb: NotebookNode, folder: Path | None, limits: Limits) -
                     pass
             km.kill_process_group()
             km.close_context()
+            remove_cgroup(cgroup)
         stopped = client.current_cell if status != "ok" else None
+        limit_hit = {"hung": "time", "dead": "memory or a crash"}.get(status, "")
         if status != "ok":
             _mark_not_run(nb, stopped, message)
         elif client.deadline_passed:
             status, message = "hung", (
                 f"the notebook ran out of its {limits.notebook_timeout:g} s budget; later cells "
                 "did not run")
+            limit_hit = "time"
+        elif client.flood:
+            status, message = "flooded", client.flood.replace("not run: ", "stopped: ")
+            limit_hit = "output"
+        elif client.truncated or client.notebook_bytes >= limits.notebook_output_bytes:
+            limit_hit = "output"
     return Execution(nb=nb, status=status, message=message,
                      seconds=time.monotonic() - start, stopped_at=stopped,
-                     kernel_seconds=kernel_seconds(nb))
+                     kernel_seconds=kernel_seconds(nb), sandboxed=sandboxed,
+                     limit_hit=limit_hit)
+
+
+# --------------------------------------------------------------------------- limits
+
+
+#: the pids cgroup (v1 or v2) where a root grader can cap a kernel's processes (RLIMIT_NPROC
+#: does not bind processes whose real user is root)
+_PIDS_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
+
+
+def kernel_cgroup(limits: Limits) -> Path | None:
+    """A fresh pids cgroup for one kernel when the grader is root and one can be made."""
+    if os.geteuid() != 0:
+        return None
+    for base in _PIDS_ROOTS:
+        if not (base / "cgroup.procs").is_file():
+            continue
+        folder = base / f"lstm-lab-{os.getpid()}-{time.monotonic_ns()}"
+        try:
+            folder.mkdir()
+            (folder / "pids.max").write_text(str(limits.processes))
+            return folder
+        except OSError:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+    return None
+
+
+def remove_cgroup(folder: Path | None) -> None:
+    if folder is None:
+        return
+    for _ in range(20):
+        try:
+            for pid in (folder / "cgroup.procs").read_text().split():
+                with contextlib.suppress(ProcessLookupError, ValueError):
+                    os.kill(int(pid), signal.SIGKILL)
+            folder.rmdir()
+            return
+        except OSError:
+            time.sleep(0.05)
+
+
+def launcher_limits(limits: Limits, cgroup: Path | None) -> str:
+    """The limits :mod:`autograder.kernel_launcher` sets (soft = hard), as JSON."""
+    cpu = int(limits.notebook_timeout * max(1, os.cpu_count() or 1) + 30)
+    return json.dumps({"memory": limits.memory_bytes, "file": limits.file_bytes,
+                       "processes": limits.processes, "open_files": limits.open_files,
+                       "cpu": cpu, "cgroup": str(cgroup) if cgroup else ""})
 
 
 def kernel_seconds(nb: NotebookNode) -> float:

@@ -15,6 +15,8 @@ clean process; the verdict there is the one that counts.
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
 import warnings
 from collections.abc import Callable
@@ -23,7 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from autograder.probe import ProbeRecord, emit, judged_outside
+from autograder.probe import ProbeRecord, decode_value, emit, judged_outside
+
+#: set by the grader: a JSON file with the inputs it chose for every check call of every test
+#: cell (``{grade_id: [{"check", "seed", "call", "inputs"}, ...]}``)
+INPUTS_ENV = "LSTM_LAB_INPUTS"
 
 
 @dataclass(frozen=True)
@@ -79,36 +85,90 @@ def borrowed_answer(fn: Any, check: Check) -> str | None:
     return None
 
 
+class _GraderPlan:
+    """The grader's chosen inputs, as seen inside the kernel (loaded on first use)."""
+
+    cell: str | None = None
+    used: dict[str, int] = {}
+    calls: dict[str, list[dict[str, Any]]] | None = None
+
+    @classmethod
+    def active(cls) -> bool:
+        return bool(os.environ.get(INPUTS_ENV))
+
+    @classmethod
+    def next_call(cls, name: str) -> dict[str, Any] | None:
+        """The next planned call of check ``name`` in the running test cell, if any."""
+        if cls.calls is None:
+            try:
+                with open(os.environ[INPUTS_ENV], encoding="utf-8") as fh:
+                    cls.calls = json.load(fh)
+            except (OSError, ValueError, KeyError):
+                cls.calls = {}
+        planned = (cls.calls or {}).get(cls.cell or "", [])
+        start = cls.used.get(name, 0)
+        for k, call in enumerate(planned):
+            if call.get("check") == name and k >= start:
+                cls.used[name] = k + 1
+                return call
+        return None
+
+
+def enter_cell(grade_id: str | None) -> None:
+    """Called by the grader (between cells) with the test cell about to run, or None."""
+    _GraderPlan.cell = grade_id
+    _GraderPlan.used = {}
+
+
 def run_check(name: str, fn: Any, seed: int | None = None) -> None:
-    """Run check ``name`` on the student's ``fn`` (in the kernel); raise AssertionError if wrong."""
+    """Run check ``name`` on the student's ``fn`` (in the kernel); raise AssertionError if wrong.
+
+    Under the kit's grader the inputs are the grader's (see :mod:`autograder.seeds`): the
+    check only runs the student's code on them and sends the outputs out to be judged; a call
+    the grader did not plan (e.g. in an answer cell) does nothing. Elsewhere (a plain
+    ``nbgrader validate``) it draws its inputs and judges here.
+    """
     check = REGISTRY[name]
-    seed = fresh_seed() if seed is None else int(seed)
+    if _GraderPlan.active():
+        planned = _GraderPlan.next_call(name)
+        if planned is None:
+            return
+        seed, inputs = int(planned["seed"]), decode_value(planned["inputs"])
+        call = str(planned["call"])
+    else:
+        seed = fresh_seed() if seed is None else int(seed)
+        inputs, call = check.make_inputs(seed), None
     borrowed = borrowed_answer(fn, check)
     if borrowed:
-        emit(name, seed, {"__borrowed__": borrowed})
+        emit(name, seed, {"__borrowed__": borrowed}, call=call)
         raise AssertionError(borrowed)
-    inputs = check.make_inputs(seed)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         outputs = check.run_student(fn, inputs)
-    emit(name, seed, outputs)
-    if judged_outside():
+    emit(name, seed, outputs, call=call)
+    if call is not None or judged_outside():
         return  # the grader's verdict, computed in its own process, is the one that counts
     verdict = check.judge(check.make_inputs(seed), outputs)
     if not verdict.ok:
         raise AssertionError(verdict.message)
 
 
-def judge_record(record: ProbeRecord) -> Verdict:
-    """Recompute a verdict outside the kernel from a probe record."""
-    check = REGISTRY.get(record.check)
+def judge_outputs(name: str, seed: int, outputs: Any) -> Verdict:
+    """The verdict on ``outputs`` of check ``name`` for the inputs drawn from ``seed``."""
+    check = REGISTRY.get(name)
     if check is None:
-        return Verdict(False, f"unknown check {record.check!r} in probe record")
-    if isinstance(record.outputs, dict) and "__borrowed__" in record.outputs:
-        return Verdict(False, str(record.outputs["__borrowed__"]))
+        return Verdict(False, f"unknown check {name!r} in probe record")
+    if isinstance(outputs, dict) and "__borrowed__" in outputs:
+        return Verdict(False, str(outputs["__borrowed__"]))
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
-            return check.judge(check.make_inputs(record.seed), record.outputs)
+            return check.judge(check.make_inputs(seed), outputs)
         except Exception as exc:  # malformed outputs are a failed check, not a grader crash
-            return Verdict(False, f"{record.check}: could not judge the outputs ({exc})")
+            return Verdict(False, f"{name}: could not judge the outputs ({exc})")
+
+
+def judge_record(record: ProbeRecord) -> Verdict:
+    """Recompute a verdict outside the kernel from a probe record (with the record's seed;
+    the grader itself judges with the seed it chose, see :func:`judge_outputs`)."""
+    return judge_outputs(record.check, record.seed, record.outputs)

@@ -1,0 +1,73 @@
+"""The sandbox a student's kernel runs in: bubblewrap, a staged library, an allow-listed
+environment, hard limits (see docs/autograder.md, "Trust model").
+
+:func:`prepare` lays out one kernel's private folders and returns a :class:`Sandbox` whose
+:meth:`Sandbox.wrap` turns the kernel command into a confined one. :func:`sandbox_problem`
+says why no sandbox can be made here (None when one can).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.sandbox.bwrap import SandboxUnavailable, sandbox_env, sandbox_problem, wrap
+from autograder.sandbox.library import stage_library
+
+__all__ = ["Sandbox", "SandboxUnavailable", "prepare", "sandbox_problem", "stage_library"]
+
+#: modes of ``Limits.sandbox``
+AUTO, REQUIRE, OFF = "auto", "require", "off"
+
+
+@dataclass
+class Sandbox:
+    """One kernel's confinement: its folders and the command-line wrapper."""
+
+    scratch: Path  # the only writable folder (home + the exercise copy)
+    home: Path
+    work: Path  # the exercise copy, the kernel's working directory
+    private: Path  # connection file, IPC sockets and the grader's inputs
+    library: Path  # the staged kit code (read-only)
+    empty: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    def wrap(self, command: list[str]) -> list[str]:
+        return wrap(command, scratch=self.scratch, private=[self.private],
+                    library=self.library, env=self.env, empty=self.empty)
+
+
+def _seed_matplotlib_cache(home: Path) -> None:
+    """Copy the grader's font list so matplotlib does not rebuild it in every kernel."""
+    try:
+        import matplotlib
+
+        cache = Path(matplotlib.get_cachedir())
+    except Exception:
+        return
+    target = home / ".matplotlib"
+    target.mkdir(parents=True, exist_ok=True)
+    for font_list in cache.glob("fontlist-*.json"):
+        shutil.copy2(font_list, target / font_list.name)
+
+
+def prepare(root: Path, exercise: str, work: Path, env: Mapping[str, str],
+            names: frozenset[str] = frozenset()) -> Sandbox:
+    """Folders for one sandboxed kernel under ``root`` (a fresh private temporary folder).
+
+    ``work`` is the exercise copy (it must lie under ``root / "scratch"``); ``env`` are the
+    grader's variables for the kernel (probing, inputs file, thread counts); ``names`` are
+    those the notebook's trusted cells use (kept callable in the staged checks).
+    """
+    scratch = root / "scratch"
+    home = scratch / "home"
+    private = root / "private"
+    empty = root / "empty"
+    for folder in (home, private, empty):
+        folder.mkdir(parents=True, exist_ok=True)
+    _seed_matplotlib_cache(home)
+    library = stage_library(exercise, names)
+    return Sandbox(scratch=scratch, home=home, work=work, private=private, library=library,
+                   empty=empty, env=sandbox_env(env, home, library))

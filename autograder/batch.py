@@ -259,9 +259,43 @@ class GradeJob:
     """What a worker needs to grade one task (picklable: workers are separate processes)."""
 
     limits: Any  # autograder.limits.Limits
+    #: digest of the trusted inputs taken before the first kernel (see :func:`trusted_digest`)
+    trusted: str = ""
 
     def __call__(self, task: Task) -> dict[str, Any]:
+        if self.trusted and trusted_digest(task.trusted.parent.parent.parent
+                                           if task.trusted else Path(".")) != self.trusted:
+            tests = test_cells(task.trusted) if task.trusted else []
+            return {"state": ERROR, "message": TRUSTED_CHANGED, "results": placeholder_results(
+                task.exercise, str(task.notebook), tests, "error", TRUSTED_CHANGED),
+                "feedback": "", "notebook": None}
         return grade_task(task, self.limits)
+
+
+TRUSTED_CHANGED = ("the grader's trusted files (checks, reference, course notebooks) changed "
+                   "during the run: not graded")
+
+
+def trusted_digest(course: Path) -> str:
+    """One sha256 over everything a grade depends on and a student must never change: the
+    kit's checks and grader, the reference library, the course's source/ and release/
+    notebooks."""
+    import autograder
+    import lstm_reference
+
+    digest = hashlib.sha256()
+    roots = [Path(autograder.__file__).parent, Path(lstm_reference.__file__).parent]
+    files = [(root.parent, p) for root in roots for p in sorted(root.rglob("*"))
+             if p.is_file() and "__pycache__" not in p.parts]
+    for sub in ("source", "release"):
+        files += [(course, p) for p in sorted((course / sub).glob("*/*.ipynb"))]
+    for base, path in files:
+        digest.update(str(path.relative_to(base)).encode() + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"<unreadable>")
+    return digest.hexdigest()
 
 
 def grade_task(task: Task, limits: Any) -> dict[str, Any]:
@@ -272,8 +306,10 @@ def grade_task(task: Task, limits: Any) -> dict[str, Any]:
     from autograder.grade import Target, grade_all
 
     hidden = task.trusted is not None and task.trusted.parent.parent.name == "source"
+    course = task.trusted.parent.parent.parent if task.trusted is not None else None
     target = Target(task.exercise, task.notebook, task.trusted,
-                    task.release if hidden else None, hidden)
+                    task.release if hidden else None, hidden, student=task.student,
+                    submission=task.key, course=course)
     [result] = grade_all([target], limits)
     notebook = None
     if result.executed is not None and result.assembled is not None:
@@ -515,7 +551,7 @@ def run_batch(course: Path, out: Path, exercises: list[str], limits: Any, jobs: 
               shard: tuple[int, int] | None = None, force: bool = False,
               students: Iterable[str] | None = None, progress: bool = True,
               job: Callable[[Task], dict[str, Any]] | None = None,
-              deadline_slack: float = 60.0) -> BatchRun:
+              deadline_slack: float = 60.0, trusted: str = "") -> BatchRun:
     """Grade every submission of ``exercises`` in ``course/submitted`` into ``out``.
 
     ``job`` grades one task in a worker (default :class:`GradeJob` with ``limits``); tests
@@ -566,8 +602,8 @@ def run_batch(course: Path, out: Path, exercises: list[str], limits: Any, jobs: 
     deadline = (limits.notebook_timeout + limits.startup_timeout + limits.iopub_timeout
                 + deadline_slack)
     try:
-        run_parallel(todo, job or GradeJob(limits.with_overrides(jobs=jobs)), jobs, deadline,
-                     done)
+        run_parallel(todo, job or GradeJob(limits.with_overrides(jobs=jobs), trusted), jobs,
+                     deadline, done)
     finally:
         bar.close()
     run.seconds = time.monotonic() - start
@@ -622,12 +658,13 @@ def grades_rows(out: Path, students: list[str], exercises: list[str] | None = No
     header = ["student_id", "commit"]
     for ex, cells in cols.items():
         header += [f"{ex}:{gid}" for gid, _ in cells] + [f"{ex}:total"]
-    header += ["total", "max_total", "problems"]
+    header += ["total", "max_total", "problems", "sandbox"]
     max_total = sum(p for cells in cols.values() for _, p in cells)
     rows = []
     for student in students:
         recs = _records(out, student)
         row, total, problems, commits = [student], 0.0, [], set()
+        sandboxed: list[bool] = []
         for ex, cells in cols.items():
             rec = recs.get(ex)
             if rec is None or rec["state"] == MISSING:
@@ -636,6 +673,8 @@ def grades_rows(out: Path, students: list[str], exercises: list[str] | None = No
                 continue
             if rec.get("commit"):
                 commits.add(rec["commit"])
+            if rec["state"] == GRADED:
+                sandboxed.append(bool(_exercise_doc(rec).get("sandboxed", False)))
             got = {t["grade_id"]: float(t["points"]) for t in _exercise_doc(rec)["tests"]}
             points = [got.get(gid, 0.0) for gid, _ in cells]
             row += [_num(p) for p in points] + [_num(sum(points))]
@@ -643,7 +682,8 @@ def grades_rows(out: Path, students: list[str], exercises: list[str] | None = No
             if rec["state"] in (ERROR, CRASHED):
                 problems.append(f"{ex}: {rec['message']}")
         row[1:1] = [" ".join(sorted(commits))]
-        row += [_num(total), _num(max_total), "; ".join(problems)]
+        row += [_num(total), _num(max_total), "; ".join(problems),
+                "" if not sandboxed else ("yes" if all(sandboxed) else "unsandboxed")]
         rows.append(row)
     return header, rows
 
@@ -751,3 +791,56 @@ def merge(sources: list[Path], out: Path) -> list[str]:
             merged.add(student)
     write_grades_csv(out)
     return sorted(merged)
+
+
+# --------------------------------------------------------------------------- manifest
+
+MANIFEST = "manifest.json"
+
+
+def _records_digest(out: Path) -> dict[str, str]:
+    """sha256 of every stored per-exercise record (student/exercise -> digest)."""
+    found = {}
+    for path in sorted((out / STUDENTS).glob("*/*.json")):
+        if path.name != "results.json":
+            found[f"{path.parent.name}/{path.stem}"] = sha256(path.read_bytes())
+    return found
+
+
+def write_manifest(out: Path, course: Path, trusted: str) -> Path:
+    """``out/manifest.json``: what this output was graded with (the trusted inputs' digest, a
+    fingerprint of the course secret, never the secret) and a digest of every record, so a
+    merge can refuse mixed or altered parts."""
+    from autograder.seeds import derive_seed, load_secret
+
+    secret = load_secret(course)
+    doc = {"trusted": trusted,
+           "secret": "" if secret is None else str(derive_seed(secret, "manifest")),
+           "records": _records_digest(out)}
+    path = out / MANIFEST
+    _write_text(path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    return path
+
+
+def check_manifests(sources: list[Path]) -> None:
+    """BatchError unless every part has a manifest, all were graded with the same trusted
+    inputs and secret, and no record changed after grading."""
+    seen: dict[str, tuple[str, str]] = {}
+    for src in sources:
+        try:
+            doc = json.loads((src / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise BatchError(f"{src}: no readable {MANIFEST} (not a finished batch output, or "
+                             "altered): merge only what 'autograde batch' wrote") from None
+        seen[str(src)] = (str(doc.get("trusted")), str(doc.get("secret")))
+        recorded = doc.get("records") if isinstance(doc.get("records"), dict) else {}
+        actual = _records_digest(src)
+        changed = sorted(k for k in set(recorded) | set(actual)
+                         if recorded.get(k) != actual.get(k))
+        if changed:
+            raise BatchError(f"{src}: the record {changed[0]} differs from what the batch "
+                             "wrote (altered after grading); refusing to merge")
+    if len(set(seen.values())) > 1:
+        parts = ", ".join(seen)
+        raise BatchError(f"the parts were graded with different checks, course notebooks or "
+                         f"secrets ({parts}); grade them again with one version of the course")

@@ -77,6 +77,16 @@ def _load_results(paths: list[Path]) -> dict:
     return report.merge(docs)
 
 
+def _warn_if_unsandboxed(limits) -> None:  # noqa: ANN001 (Limits, imported lazily)
+    from autograder.runner import use_sandbox
+
+    sandboxed, problem = use_sandbox(limits)
+    if not sandboxed:
+        sys.stderr.write(f"autograde: WARNING: grading without a sandbox ({problem}): the "
+                         "notebooks run with your own powers. Fine for your own work; an "
+                         "instructor's 'autograde batch' refuses this.\n")
+
+
 def run(argv: list[str] | None = None) -> int:
     """The command without the exit: returns the exit code."""
     args = _parser().parse_args(argv)
@@ -98,6 +108,7 @@ def run(argv: list[str] | None = None) -> int:
         doc = _load_results(args.merge)
     else:
         targets = find_targets(Path(args.path), args.exercise, args.course)
+        _warn_if_unsandboxed(limits)
         # the previous run's times (if any) only decide which exercise starts first
         results = grade_all(targets, limits, expected=expected_seconds(json_path))
         feedback_dir = args.feedback or DEFAULT_OUTPUT / "feedback"

@@ -193,8 +193,29 @@ def batch_parser() -> argparse.ArgumentParser:
                    help="seconds one cell may run (default 60)")
     p.add_argument("--notebook-timeout", metavar="S", type=float,
                    help="seconds one notebook may run (default 180)")
+    p.add_argument("--student", metavar="ID", action="append",
+                   help="re-grade only this student (repeatable); with the same course secret "
+                        "the grade is identical to the first one")
+    p.add_argument("--unsandboxed", action="store_true",
+                   help="grade even where no sandbox can be made (every CSV row then says "
+                        "'unsandboxed'); never do this with untrusted submissions")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
+
+
+def _sandbox_mode(args: argparse.Namespace) -> str:
+    """'require' where a sandbox can be made; 'off' with --unsandboxed; else a UsageError."""
+    from autograder.sandbox import sandbox_problem
+
+    problem = sandbox_problem()
+    if problem is None:
+        return "require"
+    if args.unsandboxed:
+        sys.stderr.write(f"autograde batch: WARNING: no sandbox ({problem}); grading "
+                         "unsandboxed as asked: student code runs with your powers\n")
+        return "off"
+    raise UsageError(f"no sandbox can be made here: {problem}. Fix that, or pass "
+                     "--unsandboxed to grade without one (only for trusted submissions)")
 
 
 def _limits(args: argparse.Namespace, jobs: int):  # -> Limits
@@ -204,7 +225,7 @@ def _limits(args: argparse.Namespace, jobs: int):  # -> Limits
         limits = from_env()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    changes: dict[str, float] = {"jobs": jobs}
+    changes: dict[str, float | str] = {"jobs": jobs}
     for name in ("cell_timeout", "notebook_timeout"):
         value = getattr(args, name)
         if value is not None:
@@ -228,6 +249,7 @@ def batch_run(argv: list[str]) -> int:
         if args.shard or args.force:
             raise UsageError("--merge does not grade: --shard and --force do not apply")
         try:
+            batch.check_manifests(args.merge)
             merged = batch.merge(args.merge, args.out)
         except BatchError as exc:
             raise UsageError(str(exc)) from None
@@ -241,15 +263,32 @@ def batch_run(argv: list[str]) -> int:
     course = _course(args.course)
     exercises = _exercises(course, args.exercise)
     shard = _shard(args.shard)
-    limits = _limits(args, jobs)
+    limits = _limits(args, jobs).with_overrides(sandbox=_sandbox_mode(args))
     out = args.out or course / DEFAULT_OUT
     if not (course / "submitted").is_dir() and roster is None:
         raise UsageError(f"nothing to grade: {course / 'submitted'} does not exist "
                          "(run 'autograde collect' first)")
-    run = batch.run_batch(course, out, exercises, limits, jobs, shard=shard, force=args.force,
-                          progress=not args.no_progress)
+    from autograder.seeds import load_secret
+
+    load_secret(course, create=True)  # the inputs of every check come from it
+    trusted = batch.trusted_digest(course)
+    chosen = args.student
+    if chosen:
+        submitted = course / "submitted"
+        unknown = [s for s in chosen if not (submitted / s).is_dir()]
+        if unknown:
+            raise UsageError(f"--student {unknown[0]}: no such student in {submitted}")
+    run = batch.run_batch(course, out, exercises, limits, jobs, shard=shard,
+                          force=args.force or bool(chosen), students=chosen,
+                          progress=not args.no_progress, trusted=trusted)
+    if batch.trusted_digest(course) != trusted:
+        raise UsageError(batch.TRUSTED_CHANGED.replace(": not graded", "") + "; the results "
+                         f"in {out} cannot be trusted: restore them and run the batch again")
+    batch.write_manifest(out, course, trusted)
     students = sorted({t.student for t in run.tasks}
                       | {s for s in roster or [] if batch.in_shard(s, shard)})
+    if chosen:
+        students = sorted(set(students) | set(batch.stored_students(out)))
     batch.write_grades_csv(out, students, exercises)
     summary = batch.summarise(out, students, exercises)
     summary.unchanged, summary.seconds = len(run.unchanged), run.seconds

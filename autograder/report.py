@@ -39,9 +39,12 @@ def exercise_json(result: ExerciseResult) -> dict[str, Any]:
         "message": result.message,
         "repairs": list(result.repairs),
         "notes": list(result.notes),
+        "sandboxed": result.sandboxed,
+        "limit_hit": result.limit_hit,
         "tests": [
             {"grade_id": t.grade_id, "passed": t.passed, "points": t.points,
-             "max_points": t.max_points, "message": t.message, "hint": t.hint}
+             "max_points": t.max_points, "message": t.message, "hint": t.hint,
+             "seeds": result.seeds.get(t.grade_id, [])}
             for t in result.tests
         ],
     }

@@ -47,6 +47,9 @@ HIDDEN: dict[str, dict[str, frozenset[str] | str]] = {
 }
 #: modules of the autograder package a kernel imports
 KERNEL_MODULES = ("__init__.py", "probe.py", "checks")
+KIT_PACKAGES_NAMES = ("autograder", "lstm_reference")
+#: stands for an empty ``__init__.py`` of a staged package's parents
+_EMPTY_INIT = Path()
 HIDDEN_MESSAGE = "is not available while this exercise is graded: write it yourself"
 
 
@@ -135,6 +138,36 @@ def _closure(start: set[str], trees: dict[str, ast.Module]) -> set[str]:
     return keep
 
 
+def _module_of(rel: str) -> str:
+    return str(Path(rel).with_suffix("")).replace("/", ".").removesuffix(".__init__")
+
+
+def _check_keep(trees: dict[str, ast.Module], notebook: frozenset[str]) -> dict[str, set[str]]:
+    """Per check module, the names its kernel side needs (a fixpoint over imports between
+    check modules, e.g. ex5 using ex1's helpers)."""
+    by_module = {_module_of(rel): rel for rel in trees}
+    roots: dict[str, set[str]] = {}
+    grader_only: dict[str, set[str]] = {}
+    for rel, tree in trees.items():
+        r, g = _check_roots(tree)
+        roots[rel], grader_only[rel] = r | set(notebook), g
+    keep: dict[str, set[str]] = {}
+    changed = True
+    while changed:
+        changed = False
+        for rel, tree in trees.items():
+            keep[rel] = _closure(roots[rel], {rel: tree}) - grader_only[rel]
+            for node in tree.body:
+                if isinstance(node, ast.ImportFrom) and node.module in by_module:
+                    other = by_module[node.module]
+                    wanted = {a.asname or a.name for a in node.names} & keep[rel]
+                    new = {a.name for a in node.names if (a.asname or a.name) in wanted}
+                    if not new <= roots[other]:
+                        roots[other] |= new
+                        changed = True
+    return keep
+
+
 def _registers_checks(tree: ast.Module) -> bool:
     """Whether a module defines checks (``Check(...)``): its grader-side code is stripped."""
     return any(isinstance(n, ast.Call) and getattr(n.func, "id", "") == "Check"
@@ -172,6 +205,35 @@ def _sources(package: Path) -> dict[str, Path]:
             if "__pycache__" not in p.parts}
 
 
+def _extra_check_sources() -> dict[str, Path]:
+    """Source files of extra check packages (``AUTOGRADE_CHECK_PACKAGES``, e.g. a test
+    course's), staged beside the kit's own checks."""
+    import importlib.util
+
+    from autograder.judge import DEFAULT_CHECK_PACKAGES, check_packages
+
+    out: dict[str, Path] = {}
+    for name in check_packages():
+        if name in DEFAULT_CHECK_PACKAGES or name.split(".")[0] in KIT_PACKAGES_NAMES:
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+            continue
+        origin = Path(spec.origin)
+        parts = name.split(".")
+        if spec.submodule_search_locations:  # a package
+            for path in sorted(origin.parent.rglob("*.py")):
+                out["/".join([*parts, str(path.relative_to(origin.parent))])] = path
+        else:
+            out["/".join(parts) + ".py"] = origin
+        for k in range(1, len(parts)):
+            out.setdefault("/".join([*parts[:k], "__init__.py"]), _EMPTY_INIT)
+    return out
+
+
 def _module_key(rel: str) -> str:
     """``lstm_reference/data/tasks.py`` -> ``data.tasks``."""
     parts = Path(rel).with_suffix("").parts[1:]
@@ -189,17 +251,13 @@ def _staged_sources(exercise: str, notebook_names: frozenset[str]) -> dict[str, 
     kit = Path(autograder.__file__).parent
     checks = {rel: path for rel, path in _sources(kit).items()
               if rel.split("/")[1] in KERNEL_MODULES}
-    check_trees = {rel: ast.parse(p.read_text(encoding="utf-8")) for rel, p in checks.items()}
-    roots, grader_only = set(notebook_names), set()
-    for rel, tree in check_trees.items():
-        if "/checks/" in rel:
-            r, g = _check_roots(tree)
-            roots |= r
-            grader_only |= g
-    keep = _closure(roots, check_trees) - grader_only
+    checks.update(_extra_check_sources())
+    check_trees = {rel: ast.parse(p.read_text(encoding="utf-8") if p != _EMPTY_INIT else "")
+                   for rel, p in checks.items()}
+    keep = _check_keep(check_trees, notebook_names)
     for rel, tree in check_trees.items():
         if _registers_checks(tree):
-            tree = _blank(tree, ALL, keep)
+            tree = _blank(tree, ALL, keep[rel])
         out[rel] = ast.unparse(tree) + "\n"
     ref = Path(lstm_reference.__file__).parent
     ref_trees = {rel: ast.parse(p.read_text(encoding="utf-8")) for rel, p in _sources(ref).items()}

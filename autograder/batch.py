@@ -551,7 +551,7 @@ def run_batch(course: Path, out: Path, exercises: list[str], limits: Any, jobs: 
               shard: tuple[int, int] | None = None, force: bool = False,
               students: Iterable[str] | None = None, progress: bool = True,
               job: Callable[[Task], dict[str, Any]] | None = None,
-              deadline_slack: float = 60.0, trusted: str = "") -> BatchRun:
+              deadline_slack: float = 60.0, fingerprint: str = "") -> BatchRun:
     """Grade every submission of ``exercises`` in ``course/submitted`` into ``out``.
 
     ``job`` grades one task in a worker (default :class:`GradeJob` with ``limits``); tests
@@ -602,7 +602,7 @@ def run_batch(course: Path, out: Path, exercises: list[str], limits: Any, jobs: 
     deadline = (limits.notebook_timeout + limits.startup_timeout + limits.iopub_timeout
                 + deadline_slack)
     try:
-        run_parallel(todo, job or GradeJob(limits.with_overrides(jobs=jobs), trusted), jobs,
+        run_parallel(todo, job or GradeJob(limits.with_overrides(jobs=jobs), fingerprint), jobs,
                      deadline, done)
     finally:
         bar.close()
@@ -827,6 +827,8 @@ def check_manifests(sources: list[Path]) -> None:
     inputs and secret, and no record changed after grading."""
     seen: dict[str, tuple[str, str]] = {}
     for src in sources:
+        if not (src / STUDENTS).is_dir():
+            raise BatchError(f"{src}: not a batch output folder (no {STUDENTS}/ inside)")
         try:
             doc = json.loads((src / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):

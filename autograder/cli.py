@@ -16,7 +16,7 @@ from pathlib import Path
 
 from autograder import _imports  # noqa: F401  (first: keeps start-up fast)
 from autograder.errors import UsageError
-from autograder.limits import from_env
+from autograder.limits import Limits, from_env
 
 DEFAULT_OUTPUT = Path("grader-output")
 #: sub-commands for a whole class, routed to :mod:`autograder.instructor`
@@ -77,7 +77,7 @@ def _load_results(paths: list[Path]) -> dict:
     return report.merge(docs)
 
 
-def _warn_if_unsandboxed(limits) -> None:  # noqa: ANN001 (Limits, imported lazily)
+def _warn_if_unsandboxed(limits: Limits) -> None:
     from autograder.runner import use_sandbox
 
     sandboxed, problem = use_sandbox(limits)

@@ -183,6 +183,9 @@ async def grade_target(target: Target, limits: Limits,
     result.sandboxed, result.limit_hit = execution.sandboxed, execution.limit_hit
     if not execution.sandboxed:
         result.notes.append(UNSANDBOXED)
+    if execution.limit_hit == "output" and execution.status == "ok":
+        result.notes.append(f"a cell printed more than {limits.cell_output_bytes // 1024} KB: "
+                            "it was stopped and the rest of its output dropped")
     allowed = any(getattr(_module(m), "REFERENCE_ALLOWED", False) for m in modules)
     judged = time.monotonic()
     budget = judge.JudgeBudget(limits.judge_seconds, limits.probe_records)

@@ -280,7 +280,7 @@ def batch_run(argv: list[str]) -> int:
             raise UsageError(f"--student {unknown[0]}: no such student in {submitted}")
     run = batch.run_batch(course, out, exercises, limits, jobs, shard=shard,
                           force=args.force or bool(chosen), students=chosen,
-                          progress=not args.no_progress, trusted=trusted)
+                          progress=not args.no_progress, fingerprint=trusted)
     if batch.trusted_digest(course) != trusted:
         raise UsageError(batch.TRUSTED_CHANGED.replace(": not graded", "") + "; the results "
                          f"in {out} cannot be trusted: restore them and run the batch again")

@@ -144,6 +144,8 @@ class _GraderClient(NotebookClient):
         self.probe_bytes = 0
         self.probe_records = 0
         self.truncated = False
+        #: some output was dropped (sticky: reported as the output limit)
+        self.output_capped = False
         self.deadline_passed = False
         #: the test cell the kernel was last told about (see ``enter_cell``)
         self.context: str | None = None
@@ -207,11 +209,15 @@ class _GraderClient(NotebookClient):
             content["text"] = content["text"][:room]
             size = room
         if size > room:
+            self.output_capped = True
             if self.notebook_bytes >= self.limits.notebook_output_bytes:
                 self._stop_flood("not run: the notebook printed more than "
                                  f"{self.limits.notebook_output_bytes // MB} MB of output")
+            elif not self.truncated:  # stop the cell: the rest of its output would be lost
+                self._interrupt()
             return self._note(outs, f"output truncated: more than "
-                                    f"{self.limits.cell_output_bytes // 1024} KB")
+                                    f"{self.limits.cell_output_bytes // 1024} KB; the cell "
+                                    "was stopped")
         self.cell_bytes += size
         self.notebook_bytes += size
         return super().output(outs, msg, display_id, cell_index)
@@ -221,6 +227,9 @@ class _GraderClient(NotebookClient):
         if self.flood:
             return
         self.flood = why
+        self._interrupt()
+
+    def _interrupt(self) -> None:
         with contextlib.suppress(RuntimeError):
             asyncio.get_running_loop().create_task(self.km.interrupt_kernel())
 
@@ -415,7 +424,7 @@ async def _execute_once(nb: NotebookNode, folder: Path | None, limits: Limits,
         elif client.flood:
             status, message = "flooded", client.flood.replace("not run: ", "stopped: ")
             limit_hit = "output"
-        elif client.truncated or client.notebook_bytes >= limits.notebook_output_bytes:
+        elif client.output_capped:
             limit_hit = "output"
     return Execution(nb=nb, status=status, message=message,
                      seconds=time.monotonic() - start, stopped_at=stopped,

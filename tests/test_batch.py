@@ -208,7 +208,7 @@ def test_grades_csv_has_a_column_per_test_cell_and_totals(tmp_path: Path) -> Non
     rows = {r["student_id"]: r for r in _csv(path)}
     header = list(next(iter(rows.values())).keys())
     assert header == ["student_id", "commit", f"{EX}:test_a", f"{EX}:test_b", f"{EX}:total",
-                      "total", "max_total", "problems"]
+                      "total", "max_total", "problems", "sandbox"]
     assert [rows["alice"][k] for k in header[1:7]] == ["c0ffee", "1", "2", "3", "3", "3"]
     assert [rows["bob"][k] for k in header[2:6]] == ["1", "0", "1", "1"]
     assert rows["carol"]["total"] == "0" and "it broke" in rows["carol"]["problems"]

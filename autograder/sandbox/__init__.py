@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.sandbox.bwrap import SandboxUnavailable, sandbox_env, sandbox_problem, wrap
+from autograder.sandbox.bwrap import SandboxUnavailableError, sandbox_env, sandbox_problem, wrap
 from autograder.sandbox.library import stage_library
 
-__all__ = ["Sandbox", "SandboxUnavailable", "prepare", "sandbox_problem", "stage_library"]
+__all__ = ["Sandbox", "SandboxUnavailableError", "prepare", "sandbox_problem", "stage_library"]
 
 #: modes of ``Limits.sandbox``
 AUTO, REQUIRE, OFF = "auto", "require", "off"

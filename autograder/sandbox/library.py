@@ -311,6 +311,10 @@ def stage_library(exercise: str, names: frozenset[str] = frozenset(),
     if (final / ".complete").is_file():
         return final
     base.mkdir(parents=True, exist_ok=True)
+    if base.stat().st_uid != os.getuid() or base.is_symlink():
+        # someone else's folder: never trust what it holds
+        base = Path(tempfile.mkdtemp(prefix="lstm-lab-sandbox-lib-"))
+        final = base / final.name
     os.chmod(base, 0o755)
     work = Path(tempfile.mkdtemp(prefix=".staging-", dir=base))
     ref = Path(lstm_reference.__file__).parent

@@ -21,7 +21,7 @@ import secrets
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -88,9 +88,9 @@ def borrowed_answer(fn: Any, check: Check) -> str | None:
 class _GraderPlan:
     """The grader's chosen inputs, as seen inside the kernel (loaded on first use)."""
 
-    cell: str | None = None
-    used: dict[str, int] = {}
-    calls: dict[str, list[dict[str, Any]]] | None = None
+    cell: ClassVar[str | None] = None
+    used: ClassVar[dict[str, int]] = {}
+    calls: ClassVar[dict[str, list[dict[str, Any]]] | None] = None
 
     @classmethod
     def active(cls) -> bool:

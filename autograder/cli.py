@@ -20,7 +20,8 @@ from autograder.limits import from_env
 
 DEFAULT_OUTPUT = Path("grader-output")
 #: sub-commands for a whole class, routed to :mod:`autograder.instructor`
-INSTRUCTOR_COMMANDS = {"collect": "collect_main", "batch": "batch_main"}
+INSTRUCTOR_COMMANDS = {"collect": "collect_main", "batch": "batch_main",
+                       "export": "export_main", "report": "report_main"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,7 +34,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="autograde",
         description="Grade LSTM Lab exercise notebooks.",
         epilog="Instructors: 'autograde collect --help' gathers student forks into submitted/, "
-        "'autograde batch --help' grades a whole class (docs/instructors.md).",
+        "'autograde batch --help' grades a whole class, 'autograde export --help' writes "
+        "the grades for an LMS, 'autograde report --help' the class report "
+        "(docs/instructors.md).",
     )
     p.add_argument("path", nargs="?", default="assignments",
                    help="a notebook, an exercise folder, a folder of exercises, or a student "

@@ -12,6 +12,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,13 +85,13 @@ def view(path: Path, screenshot: Path | None = None, executable: str | None = No
             page.on("console", lambda m: seen.console.append((m.type, m.text)))
             page.on("pageerror", lambda e: seen.page_errors.append(str(e)))
 
-            def dialog(d) -> None:  # noqa: ANN001
+            def dialog(d: Any) -> None:
                 seen.dialogs.append(d.message)
                 d.dismiss()
 
             page.on("dialog", dialog)
 
-            def route(r) -> None:  # noqa: ANN001
+            def route(r: Any) -> None:
                 if r.request.url == url or r.request.url.startswith("data:"):
                     r.continue_()
                 else:

@@ -120,3 +120,11 @@ def test_empty_class_and_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "No graded submissions yet" in (tmp_path / "r.html").read_text(encoding="utf-8")
     code, _, err = _run("report", "--batch", str(tmp_path / "nope"), capsys=capsys)
     assert code == 2 and err.startswith("autograde report: ") and err.count("\n") == 1
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id\nnew\n", encoding="utf-8")
+    code, stdout, _ = _run("report", "--batch", str(out), "--roster", str(roster),
+                           capsys=capsys)
+    assert code == 0 and "1 roster student(s) have no row in grades.csv and are listed as not " \
+        "submitted (new)" in stdout
+    code, stdout, _ = _run("report", "--help", capsys=capsys)
+    assert code == 0 and "offline" in stdout

@@ -32,13 +32,13 @@ def _load(args: argparse.Namespace) -> tuple[Path, ClassGrades]:
         raise UsageError(str(exc)) from None
 
 
-def _not_in_batch(grades: ClassGrades) -> str:
+def _not_in_batch(grades: ClassGrades, counted: str = "count as 0 points") -> str:
     missing = [s.student for s in grades.students if not s.in_batch]
     if not missing:
         return ""
     shown = ", ".join(missing[:10]) + (", …" if len(missing) > 10 else "")
-    return (f"note: {len(missing)} roster student(s) have no row in grades.csv and count as "
-            f"0 points ({shown})")
+    return (f"note: {len(missing)} roster student(s) have no row in grades.csv and {counted} "
+            f"({shown})")
 
 
 # --------------------------------------------------------------------------- export
@@ -135,6 +135,6 @@ def report_run(argv: list[str]) -> int:
     write_report(out, grades, target, args.title)
     print(f"report: {len(grades.students)} students, {len(grades.exercises)} exercises: "
           f"{target}")
-    if note := _not_in_batch(grades):
+    if note := _not_in_batch(grades, "are listed as not submitted"):
         print(note)
     return 0

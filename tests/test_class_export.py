@@ -194,3 +194,53 @@ def test_a_broken_number_in_grades_csv_is_reported(out: Path) -> None:
                     encoding="utf-8")
     with pytest.raises(ClassDataError, match="'six' is not a number"):
         load_class(out)
+
+
+def test_a_grades_csv_written_with_apostrophes_and_no_deadlines(tmp_path: Path) -> None:
+    """The batch may already neutralise its text cells and carry the late columns empty (no
+    deadline known): ids map back to their records, the apostrophe is not doubled, and the
+    plain points count."""
+    from class_data import cells, store
+
+    out = tmp_path / "batch"
+    make_class(out)
+    store(out, "-dash", EX1, cells(EX1, {"test_sigmoid": ("wrong", "")}))
+    store(out, "-dash", EX2, cells(EX2))
+    from autograder import batch
+
+    batch.write_grades_csv(out, None, [EX1, EX2])
+    add_late_columns(out, {}, {"-dash": "=flag one; second"})
+    rows = _rows(out / "grades.csv")
+    head = rows[0]
+    for row in rows[1:]:
+        for ex in (EX1, EX2):
+            row[head.index(f"{ex}_late_days")] = ""
+        if row[0] == "-dash":
+            row[0], row[head.index("flags")] = "'-dash", "'=flag one; second"
+    with (out / "grades.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    grades = load_class(out)
+    assert not grades.late_rule
+    dash = next(s for s in grades.students if s.student == "-dash")
+    assert dash.points == {EX1: 3.0, EX2: 2.0} and dash.flags == ["=flag one", "second"]
+    sheet = {r[0]: r for r in csv.reader(io.StringIO(export_text(grades, "csv")))}
+    assert sheet["'-dash"][3:9] == ["3", "2", "5", "6", "no", "'=flag one; second"]
+    from autograder.classroom.report_class import class_results, submitted
+
+    assert submitted(class_results(out, grades), "-dash", EX1)
+
+
+def test_roster_from_a_course_file(tmp_path: Path) -> None:
+    path = tmp_path / "course.toml"
+    path.write_text('[course]\ntimezone = "UTC"\n\n[[students]]\nid = "ada"\nname = "Ada L"\n'
+                    'fork = "https://example.org/ada.git"\n\n[[students]]\nid = "ben"\n'
+                    'email = "ben@uni.edu"\n', encoding="utf-8")
+    people = load_roster(path)
+    assert [(p.id, p.name, p.email) for p in people.values()] == [
+        ("ada", "Ada L", ""), ("ben", "", "ben@uni.edu")]
+    path.write_text("[course]\n", encoding="utf-8")
+    with pytest.raises(ClassDataError, match=r"no \[\[students\]\]"):
+        load_roster(path)
+    path.write_text("[[students]\n", encoding="utf-8")
+    with pytest.raises(ClassDataError, match="cannot read"):
+        load_roster(path)

@@ -6,7 +6,9 @@
 
 The roster (``--roster FILE``) is a CSV with the header ``id,name[,email][,section]``
 (``student_id`` is accepted for ``id``, so the roster of ``autograde collect`` works too, without
-names). Every text that goes into a CSV passes :func:`safe_cell`.
+names), or a course file (``.toml``) whose ``[[students]]`` tables have ``id`` and ``name`` (and
+optionally ``email``, ``section``). Every text that goes into a CSV passes :func:`safe_cell`;
+cells the batch already wrote that way are read back without the apostrophe.
 """
 
 from __future__ import annotations
@@ -77,9 +79,35 @@ class ClassGrades:
 # --------------------------------------------------------------------------- roster
 
 
+def _toml_roster(path: Path) -> dict[str, Person]:
+    """The ``[[students]]`` tables (``id``, ``name``, ``email``, ``section``) of a course file."""
+    import tomllib
+
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ClassDataError(f"roster {path}: cannot read it ({exc})") from None
+    students = doc.get("students")
+    if not isinstance(students, list) or not all(isinstance(s, dict) for s in students):
+        raise ClassDataError(f"roster {path}: no [[students]] tables in the course file")
+    people: dict[str, Person] = {}
+    for k, s in enumerate(students, start=1):
+        ident = str(s.get("id", "")).strip()
+        if not ident:
+            raise ClassDataError(f"roster {path}: student {k} has no id")
+        if ident in people:
+            raise ClassDataError(f"roster {path}: student {ident!r} listed twice")
+        people[ident] = Person(ident, *(str(s.get(key, "")).strip()
+                                        for key in ("name", "email", "section")))
+    return people
+
+
 def load_roster(path: Path) -> dict[str, Person]:
     """{id: Person} from a CSV with a header naming ``id`` (or ``student_id``) and optionally
-    ``name``, ``email``, ``section``; ClassDataError if it cannot be read."""
+    ``name``, ``email``, ``section``, or from a course file (``.toml``: its ``[[students]]``);
+    ClassDataError if it cannot be read."""
+    if path.suffix.lower() == ".toml":
+        return _toml_roster(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -115,6 +143,12 @@ def load_roster(path: Path) -> dict[str, Person]:
 # --------------------------------------------------------------------------- grades.csv
 
 
+def _unquote(text: str) -> str:
+    """A grades.csv cell as the student wrote it: the batch may have written it with the
+    apostrophe of :func:`safe_cell` (exports add it back)."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
+
+
 def _number(text: str, where: str) -> float:
     try:
         return float(text) if text.strip() else 0.0
@@ -141,10 +175,16 @@ def load_class(out: Path, roster: dict[str, Person] | None = None) -> ClassGrade
         raise ClassDataError(f"{path}: not a grades.csv of 'autograde batch' "
                              "(no student_id or total column)")
     exercises = [h[: -len(":total")] for h in header if h.endswith(":total")]
-    late_rule = any(f"{ex}_after_late" in header for ex in exercises)
+    # the columns may be there without a rule: an empty <exercise>_late_days = no deadline
+    late_rule = any((r.get(f"{ex}_late_days") or "").strip() for r in rows for ex in exercises)
+    stored = set(batch.stored_students(out))
+    for r in rows:
+        ident = r["student_id"]
+        if ident not in stored and _unquote(ident) != ident:
+            r["student_id"] = _unquote(ident)
     ids = [r["student_id"] for r in rows]
-    stored = batch.columns(out, ids, exercises or None)
-    max_points = {ex: sum(p for _, p in stored.get(ex, [])) for ex in exercises}
+    cells = batch.columns(out, ids, exercises or None)
+    max_points = {ex: sum(p for _, p in cells.get(ex, [])) for ex in exercises}
     max_total = _number(rows[0].get("max_total", ""), f"{path}, max_total") if rows else 0.0
     if not max_total:
         max_total = sum(max_points.values())
@@ -152,7 +192,7 @@ def load_class(out: Path, roster: dict[str, Person] | None = None) -> ClassGrade
     for number, r in enumerate(rows, start=2):
         where = f"{path}, line {number}"
         s = StudentGrades(r["student_id"], commit=r.get("commit") or "",
-                          problems=r.get("problems") or "")
+                          problems=_unquote(r.get("problems") or ""))
         for ex in exercises:
             s.raw_points[ex] = _number(r.get(f"{ex}:total") or "", where)
             after = r.get(f"{ex}_after_late")
@@ -165,7 +205,7 @@ def load_class(out: Path, roster: dict[str, Person] | None = None) -> ClassGrade
         s.total = _number(after_total, where) if after_total else (
             sum(s.points.values()) if late_rule else s.raw_total)
         s.late = (r.get("late") or "").strip().lower() == "yes"
-        s.flags = [f.strip() for f in (r.get("flags") or "").split(";") if f.strip()]
+        s.flags = [f.strip() for f in _unquote(r.get("flags") or "").split(";") if f.strip()]
         students.append(s)
     seen = {s.student for s in students}
     for ident in roster or {}:

@@ -34,9 +34,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="autograde",
         description="Grade LSTM Lab exercise notebooks.",
         epilog="Instructors: 'autograde collect --help' gathers student forks into submitted/, "
-        "'autograde batch --help' grades a whole class, 'autograde export --help' writes "
-        "the grades for an LMS, 'autograde report --help' the class report "
-        "(docs/instructors.md).",
+        "'autograde batch --help' grades a whole class (docs/instructors.md).",
     )
     p.add_argument("path", nargs="?", default="assignments",
                    help="a notebook, an exercise folder, a folder of exercises, or a student "

@@ -41,17 +41,18 @@ def store(out: Path, student: str, exercise: str, cells: dict[str, Cell] | None,
 
 def add_late_columns(out: Path, late: dict[str, dict[str, tuple[float, float]]],
                      flags: dict[str, str]) -> None:
-    """Append the late-rule columns of grades.csv (``<ex>_late_days``, ``<ex>_after_late``,
+    """Set the late-rule columns of grades.csv (``<ex>_late_days``, ``<ex>_after_late``,
     ``total_after_late``, ``late``, ``flags``) with ``late[student][ex] = (days, after)``;
     an exercise not listed keeps its points, 0 days."""
     path = out / batch.GRADES_CSV
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     exercises = [h[: -len(":total")] for h in rows[0] if h.endswith(":total")]
-    header = list(rows[0])
-    for ex in exercises:
-        header += [f"{ex}_late_days", f"{ex}_after_late"]
-    header += ["total_after_late", "late", "flags"]
+    header = list(rows[0])  # the batch may already write these columns: set them
+    for name in [f"{ex}_{kind}" for ex in exercises for kind in ("late_days", "after_late")] \
+            + ["total_after_late", "late", "flags"]:
+        if name not in header:
+            header.append(name)
     for r in rows:
         total = 0.0
         for ex in exercises:

@@ -87,7 +87,7 @@ def test_late_rule_points_are_exported_when_the_batch_has_them(
     assert (table["ben"]["total"], table["ben"]["late"]) == ("2.5", "yes")
     assert (table["dee"]["total"], table["dee"]["late"]) == ("3", "no")
     assert table["dee"]["flags"] == "commit date disagrees with push time"
-    assert table["cy"]["problems"] == f"{EX2}: no notebook submitted"
+    assert table["cy"]["problems"].startswith(f"{EX2}: no notebook")
 
 
 def test_roster_gives_names_emails_and_missing_students(

@@ -215,7 +215,7 @@ def test_a_grades_csv_written_with_apostrophes_and_no_deadlines(tmp_path: Path) 
     for row in rows[1:]:
         for ex in (EX1, EX2):
             row[head.index(f"{ex}_late_days")] = ""
-        if row[0] == "-dash":
+        if row[0] in ("-dash", "'-dash"):  # the batch may have written it safe already
             row[0], row[head.index("flags")] = "'-dash", "'=flag one; second"
     with (out / "grades.csv").open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows(rows)

@@ -121,6 +121,8 @@ def report_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", type=Path,
                    help="the page to write (default: BATCH/class-report.html)")
     p.add_argument("--title", default="Class report", help="the page's title")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (shown on stderr for classes of 500 or more)")
     return p
 
 
@@ -132,7 +134,7 @@ def report_run(argv: list[str]) -> int:
     target = args.out or out / "class-report.html"
     if target.is_dir():
         raise UsageError(f"--out {target}: is a folder, give a file name")
-    write_report(out, grades, target, args.title)
+    write_report(out, grades, target, args.title, progress=not args.no_progress)
     print(f"report: {len(grades.students)} students, {len(grades.exercises)} exercises: "
           f"{target}")
     if note := _not_in_batch(grades, "are listed as not submitted"):

@@ -92,8 +92,11 @@ def _records(out: Path, student: str) -> Iterable[dict[str, Any]]:
             yield rec
 
 
-def class_results(out: Path, grades: ClassGrades) -> ClassResults:
-    """Per-check statistics and per-submission states from the students' stored records."""
+def class_results(out: Path, grades: ClassGrades, progress: bool = False) -> ClassResults:
+    """Per-check statistics and per-submission states from the students' stored records
+    (``progress``: a progress bar on stderr for a large class)."""
+    from tqdm import tqdm
+
     stats: dict[tuple[str, str], CheckStats] = {}
     for ex, cells in batch.columns(out, [s.student for s in grades.students],
                                    grades.exercises or None).items():
@@ -101,7 +104,8 @@ def class_results(out: Path, grades: ClassGrades) -> ClassResults:
             stats[(ex, gid)] = CheckStats(ex, gid, points)
     states: dict[str, dict[str, str]] = {}
     failures: dict[tuple[str, str], str] = {}
-    for s in grades.students:
+    for s in tqdm(grades.students, desc="reading results", unit="student", dynamic_ncols=True,
+                  disable=not progress or len(grades.students) < 500, mininterval=0.5):
         mine = states.setdefault(s.student, {})
         for rec in _records(out, s.student):
             ex, state = rec["exercise"], rec["state"]
@@ -229,9 +233,10 @@ def _who(grades: ClassGrades, student: str) -> str:
     return _e(student) + (f" <span class='muted'>({_e(name)})</span>" if name else "")
 
 
-def class_report_html(out: Path, grades: ClassGrades, title: str = "Class report") -> str:
+def class_report_html(out: Path, grades: ClassGrades, title: str = "Class report",
+                      progress: bool = False) -> str:
     """The whole page for the batch output ``out`` (read into ``grades``)."""
-    results = class_results(out, grades)
+    results = class_results(out, grades, progress)
     everyone = [s.student for s in grades.students]
     handed_in = [s for s in grades.students if submitted(results, s.student)]
     totals = [s.total for s in handed_in]
@@ -334,9 +339,10 @@ def class_report_html(out: Path, grades: ClassGrades, title: str = "Class report
             + "\n".join(body) + "</body></html>\n")
 
 
-def write_report(out: Path, grades: ClassGrades, path: Path, title: str = "Class report") -> Path:
+def write_report(out: Path, grades: ClassGrades, path: Path, title: str = "Class report",
+                 progress: bool = False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(class_report_html(out, grades, title), encoding="utf-8")
+    tmp.write_text(class_report_html(out, grades, title, progress), encoding="utf-8")
     tmp.replace(path)
     return path

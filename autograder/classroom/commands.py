@@ -13,9 +13,10 @@ if TYPE_CHECKING:
     from autograder.classroom.gradesheet import ClassGrades
 
 _BATCH_HELP = f"the output folder of 'autograde batch' (default: COURSE/{DEFAULT_OUT})"
-_ROSTER_HELP = ("the class list, a CSV with the header 'id,name[,email][,section]' "
-                "('student_id' also names the id column): names and e-mails for the file, "
-                "students with nothing graded count as not submitted")
+_ROSTER_HELP = ("the class list: a CSV with the header 'id,name[,email][,section]' "
+                "('student_id' also names the id column) or the course file (.toml, its "
+                "[[students]]): names and e-mails for the file, students with nothing graded "
+                "count as not submitted")
 
 
 def _load(args: argparse.Namespace) -> tuple[Path, ClassGrades]:

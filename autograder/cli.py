@@ -20,7 +20,8 @@ from autograder.limits import Limits, from_env
 
 DEFAULT_OUTPUT = Path("grader-output")
 #: sub-commands for a whole class, routed to :mod:`autograder.instructor`
-INSTRUCTOR_COMMANDS = {"collect": "collect_main", "batch": "batch_main"}
+INSTRUCTOR_COMMANDS = {"collect": "collect_main", "batch": "batch_main",
+                       "export": "export_main", "report": "report_main"}
 
 
 class _Parser(argparse.ArgumentParser):

@@ -316,6 +316,23 @@ def batch_main(argv: list[str]) -> int:
     return _guard(batch_run, argv, "autograde batch")
 
 
+# --------------------------------------------------------------------------- export, report
+
+
+def export_main(argv: list[str]) -> int:
+    """``autograde export …`` (see :mod:`autograder.classroom.export`)."""
+    from autograder.classroom.commands import export_run
+
+    return _guard(export_run, argv, "autograde export")
+
+
+def report_main(argv: list[str]) -> int:
+    """``autograde report …`` (see :mod:`autograder.classroom.report_class`)."""
+    from autograder.classroom.commands import report_run
+
+    return _guard(report_run, argv, "autograde report")
+
+
 def _guard(run: Callable[[list[str]], int], argv: list[str], prog: str) -> int:
     try:
         code = run(argv)
@@ -334,9 +351,11 @@ def _guard(run: Callable[[list[str]], int], argv: list[str], prog: str) -> int:
 def main() -> None:
     """``python -m autograder.instructor collect|batch …`` (until the main CLI routes them)."""
     argv = sys.argv[1:]
-    commands = {"collect": collect_main, "batch": batch_main}
+    commands = {"collect": collect_main, "batch": batch_main, "export": export_main,
+                "report": report_main}
     if not argv or argv[0] not in commands:
-        sys.stderr.write("usage: python -m autograder.instructor {collect,batch} [options] "
+        sys.stderr.write("usage: python -m autograder.instructor {collect,batch,export,report} "
+                         "[options] "
                          "(--help for each)\n")
         raise SystemExit(2)
     raise SystemExit(commands[argv[0]](argv[1:]))

@@ -362,3 +362,34 @@ def test_template_grades_its_hidden_tests(template: Path, tmp_path: Path) -> Non
     doc = json.loads((dest / "grader-output" / "results.json").read_text())
     lost = [t["grade_id"] for t in doc["extra_data"]["exercises"][0]["tests"] if not t["passed"]]
     assert lost == ["test_sigmoid"], proc.stdout + proc.stderr
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def _doc(points: list[tuple[str, float, float, list[str]]]) -> dict:
+    from autograder import report
+
+    exercises = [{"exercise": ex, "notebook": f"assignments/{ex}/{ex}.ipynb", "status": "failed",
+                  "passed": got == most, "points": got, "max_points": most, "seconds": 1.0,
+                  "message": "", "repairs": [], "notes": notes, "tests": []}
+                 for ex, got, most, notes in points]
+    return report._assemble_json(exercises)
+
+
+def test_classroom_notices_sum_every_exercise() -> None:
+    from autograder import report
+
+    doc = _doc([("ex1", 3.5, 26.0, []), ("ex2", 13.0, 13.0, [])])
+    assert report.classroom_annotations(doc) == [
+        "::notice title=Autograding complete::Points 16.5/39",
+        '::notice title=Autograding report::{"totalPoints": 16.5, "maxPoints": 39}']
+
+
+def test_a_note_every_exercise_shares_is_said_once() -> None:
+    from autograder import report
+
+    doc = _doc([("ex1", 0.0, 2.0, ["same", "only one"]), ("ex2", 0.0, 2.0, ["same"])])
+    assert report.notes(doc) == ["ex1: only one", "every exercise: same"]
+    assert report.table(doc).count("same") == 1
+    assert "- every exercise: same" in report.markdown(doc)

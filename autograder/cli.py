@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
                 from autograder import instructor
 
                 command = getattr(instructor, INSTRUCTOR_COMMANDS[argv[0]])
-        except ModuleNotFoundError as exc:
+        except ImportError as exc:  # the module is missing (not one of its dependencies)
             if not (exc.name or "").startswith("autograder"):
                 raise
             sys.stderr.write(f"autograde {argv[0]}: an instructor's command, not part of the "

@@ -393,3 +393,17 @@ def test_a_note_every_exercise_shares_is_said_once() -> None:
     assert report.notes(doc) == ["ex1: only one", "every exercise: same"]
     assert report.table(doc).count("same") == 1
     assert "- every exercise: same" in report.markdown(doc)
+
+
+def test_instructor_commands_are_not_in_the_template(template: Path) -> None:
+    code = ("import sys\n"
+            "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]\n"
+            f"sys.path.insert(0, {str(template)!r})\n"
+            "from autograder.cli import main\n"
+            "main(sys.argv[1:])\n")
+    for command in ("collect", "batch", "publish"):
+        proc = subprocess.run([sys.executable, "-c", code, command, "--help"], cwd=template,
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr == (f"autograde {command}: an instructor's command, not part of the "
+                               "student template\n")

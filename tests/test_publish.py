@@ -407,3 +407,14 @@ def test_instructor_commands_are_not_in_the_template(template: Path) -> None:
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr == (f"autograde {command}: an instructor's command, not part of the "
                                "student template\n")
+
+
+def test_a_broken_manifest_is_a_one_line_error(template: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "student"
+    shutil.copytree(template, dest)
+    (dest / "release" / "hidden_tests.json").write_text('{"format": 1, "exercises": [')
+    proc = subprocess.run([str(BIN / "autograde"), "assignments"], cwd=dest, capture_output=True,
+                          text=True, timeout=120, env=_env(dest))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.count("\n") == 1 and "hidden_tests.json" in proc.stderr
+    assert "restore it from the template" in proc.stderr and "Traceback" not in proc.stderr

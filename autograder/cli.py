@@ -51,7 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--github", action="store_true",
                    help="also append the table to $GITHUB_STEP_SUMMARY, print ::error "
                         "annotations (none with --merge) and, unless --exercise, GitHub "
-                        "Classroom's two point notices")
+                        "Classroom's two point notices; each exercise's result for "
+                        "Classroom's reporter goes to $GITHUB_OUTPUT")
     p.add_argument("--merge", metavar="FILE", nargs="+", type=Path,
                    help="do not grade: merge these results JSON files and report them")
     p.add_argument("--jobs", type=int, metavar="N", help="exercises graded at the same time")
@@ -120,6 +121,10 @@ def run(argv: list[str] | None = None) -> int:
         if args.merge or not args.exercise:  # every exercise: GitHub Classroom's points
             for line in report.classroom_annotations(doc):
                 print(line)
+        outputs = os.environ.get("GITHUB_OUTPUT")
+        if outputs:  # each exercise as a runner result of Classroom's reporter
+            with open(outputs, "a", encoding="utf-8") as fh:
+                fh.write("".join(f"{line}\n" for line in report.classroom_outputs(doc)))
     return 0 if report.all_passed(doc) else 1
 
 

@@ -200,6 +200,27 @@ def classroom_annotations(doc: dict[str, Any]) -> list[str]:
             f"::notice title=Autograding report::{_escape_data(report)}"]
 
 
+def classroom_runner(ex: dict[str, Any]) -> dict[str, Any]:
+    """One exercise as a runner result of GitHub Classroom's autograding reporter: its points
+    out of the exercise's maximum, one test per test cell (or one for a notebook that could
+    not be graded)."""
+    tests = [{"name": t["grade_id"], "status": "pass" if t["passed"] else "fail",
+              "score": _number(t["points"]), "message": t["message"]} for t in ex["tests"]]
+    if not tests:
+        tests = [{"name": "notebook", "status": "error", "score": 0, "message": ex["message"]}]
+    status = "pass" if ex["passed"] else "error" if ex["status"] == "error" else "fail"
+    return {"version": 1, "status": status, "max_score": _number(ex["max_points"]),
+            "tests": tests}
+
+
+def classroom_outputs(doc: dict[str, Any]) -> list[str]:
+    """``<exercise>=<base64 JSON>`` lines for ``$GITHUB_OUTPUT``: each exercise's runner result
+    in the form the reporter reads from ``<RUNNER ID>_RESULTS``."""
+    return [f"{ex['exercise']}="
+            + base64.b64encode(json.dumps(classroom_runner(ex)).encode()).decode()
+            for ex in doc["extra_data"]["exercises"]]
+
+
 # --------------------------------------------------------------------------- feedback HTML
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")

@@ -10,6 +10,7 @@ Needs the generated notebooks in source/ and release/ (``make release``).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -308,9 +309,12 @@ def test_template_grades_zero_then_every_point(template: Path, tmp_path: Path) -
     summary = tmp_path / "summary.md"
     summary.write_text("")
     # 1. the workflow's own command on the unanswered template: 0 everywhere, no error
+    outputs = tmp_path / "outputs.txt"
+    outputs.write_text("")
     proc = subprocess.run(["bash", "-e", "-c", _workflow_grade_step(dest)], cwd=dest,
                           capture_output=True, text=True, timeout=300,
-                          env=_env(dest, GITHUB_STEP_SUMMARY=str(summary)))
+                          env=_env(dest, GITHUB_STEP_SUMMARY=str(summary),
+                                   GITHUB_OUTPUT=str(outputs)))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     doc = json.loads((dest / "grader-output" / "results.json").read_text())
     exercises = doc["extra_data"]["exercises"]
@@ -325,6 +329,13 @@ def test_template_grades_zero_then_every_point(template: Path, tmp_path: Path) -
     assert "| `ex5_gru` | 0/19 | ⬜ not attempted |" in summary.read_text()
     assert "hidden tests included" in summary.read_text()
     assert "Traceback" not in proc.stdout + proc.stderr
+    # one runner result per exercise, as Classroom's reporter reads them (base64 JSON)
+    runners = {k: json.loads(base64.b64decode(v)) for k, v in (
+        line.split("=", 1) for line in outputs.read_text().splitlines())}
+    assert list(runners) == EXERCISES
+    assert sum(r["max_score"] for r in runners.values()) == TOTAL
+    assert {r["status"] for r in runners.values()} == {"fail"}
+    assert all(t["score"] == 0 for r in runners.values() for t in r["tests"])
 
     # 2. solved with the source solutions: every point, through `make grade`
     for ex in EXERCISES:
@@ -418,3 +429,23 @@ def test_a_broken_manifest_is_a_one_line_error(template: Path, tmp_path: Path) -
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr.count("\n") == 1 and "hidden_tests.json" in proc.stderr
     assert "restore it from the template" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_each_exercise_is_a_classroom_runner_result() -> None:
+    from autograder import report
+
+    doc = _doc([("ex1", 2.0, 3.0, []), ("ex2", 0.0, 4.0, [])])
+    doc["extra_data"]["exercises"][0]["tests"] = [
+        {"grade_id": "test_a", "passed": True, "points": 2.0, "max_points": 2.0,
+         "message": "", "hint": ""},
+        {"grade_id": "test_b", "passed": False, "points": 0.0, "max_points": 1.0,
+         "message": "wrong shape", "hint": ""}]
+    doc["extra_data"]["exercises"][1].update(status="error", message="not valid JSON")
+    lines = report.classroom_outputs(doc)
+    got = {k: json.loads(base64.b64decode(v)) for k, v in (x.split("=", 1) for x in lines)}
+    assert got["ex1"] == {"version": 1, "status": "fail", "max_score": 3, "tests": [
+        {"name": "test_a", "status": "pass", "score": 2, "message": ""},
+        {"name": "test_b", "status": "fail", "score": 0, "message": "wrong shape"}]}
+    assert got["ex2"]["status"] == "error" and got["ex2"]["max_score"] == 4
+    assert got["ex2"]["tests"] == [{"name": "notebook", "status": "error", "score": 0,
+                                    "message": "not valid JSON"}]

@@ -166,6 +166,8 @@ def _pyproject(kit: Path) -> str:
     except (OSError, ValueError, KeyError) as exc:
         raise PublishError(f"{kit / 'pyproject.toml'}: cannot read the project ({exc})") from None
     deps = "".join(f'    "{d}",\n' for d in meta.get("dependencies", []))
+    data = "".join(f"{package} = {json.dumps(globs)}\n"
+                   for package, globs in tree.package_data(kit).items())
     return f"""[build-system]
 requires = ["setuptools>=68"]
 build-backend = "setuptools.build_meta"
@@ -186,8 +188,7 @@ autograde = "autograder.cli:main"
 include = ["lstm_reference*", "autograder*"]
 
 [tool.setuptools.package-data]
-lstm_reference = ["assets/*"]
-"""
+{data}"""
 
 
 def _resource(name: str) -> str:

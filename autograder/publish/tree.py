@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import tomllib
 from pathlib import Path
 
 PACKAGES = ("autograder", "lstm_reference")
@@ -22,8 +23,6 @@ GRADER_ROOTS = ("autograder", "autograder.cli", "autograder.grade", "autograder.
 #: instructor-only modules (and their sub-modules): never shipped, never followed
 INSTRUCTOR_ONLY = ("autograder.instructor", "autograder.collect", "autograder.batch",
                    "autograder.gradebook", "autograder.publish")
-#: package data shipped with a module's package, as globs relative to the package folder
-PACKAGE_DATA = {"lstm_reference": ("assets/*",)}
 
 _MODULE_NAME = re.compile(r"^(?:{})(?:\.[A-Za-z_]\w*)*$".format("|".join(PACKAGES)))
 _SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints"}
@@ -91,8 +90,28 @@ def notebook_imports(path: Path) -> set[str]:
     return names
 
 
+def package_data(kit: Path) -> dict[str, list[str]]:
+    """The kit's ``[tool.setuptools.package-data]`` for the shipped packages, without globs
+    under instructor-only modules (e.g. ``publish/template/*``)."""
+    try:
+        data = tomllib.loads((kit / "pyproject.toml").read_text(encoding="utf-8"))
+        declared = data["tool"]["setuptools"]["package-data"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    out: dict[str, list[str]] = {}
+    for package, globs in sorted(declared.items()):
+        if package not in PACKAGES:
+            continue
+        kept = [g for g in globs if not _instructor_only(
+            ".".join([package, *Path(g).parent.parts]) if Path(g).parent.parts else package)]
+        if kept:
+            out[package] = kept
+    return out
+
+
 def closure(kit: Path, roots: set[str]) -> list[Path]:
-    """Every kit file needed by ``roots`` (module names), relative to ``kit``, sorted."""
+    """Every kit file needed by ``roots`` (module names), relative to ``kit``, sorted; with
+    the package data of the packages shipped."""
     files: set[Path] = set()
     seen: set[str] = set()
     todo = sorted(roots)
@@ -113,7 +132,7 @@ def closure(kit: Path, roots: set[str]) -> list[Path]:
                 todo.append(f"{name}.{sub.stem}" if sub.stem != "__init__" else name)
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         todo.extend(imported_names(tree, _package_of(path, name)))
-    for package, globs in PACKAGE_DATA.items():
+    for package, globs in package_data(kit).items():
         if any(f.parts[0] == package for f in (p.relative_to(kit) for p in files)):
             for pattern in globs:
                 files.update(p for p in (kit / package).glob(pattern) if p.is_file())

@@ -205,6 +205,21 @@ def test_destination_guards(template: Path, tmp_path: Path) -> None:
     assert (ROOT / "source").is_dir()
 
 
+def test_publishing_into_a_clone_keeps_its_history(template: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    assert publish(str(repo), "--git").returncode == 0
+    (repo / "assignments" / "stray.txt").write_text("not part of the template")
+    (repo / "README.md").write_text("edited")
+    proc = publish(str(repo), "--git", "--force")
+    assert proc.returncode == 2 and "already a git repository" in proc.stderr
+    assert publish(str(repo), "--force").returncode == 0
+    assert files_of(repo) == files_of(template)  # the stray file is gone, the README restored
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True,
+                            text=True, check=True).stdout
+    assert status == ""  # same files as the commit: nothing to commit
+    assert not list(tmp_path.glob(".repo.*"))
+
+
 # --------------------------------------------------------------------------- hidden tests
 
 

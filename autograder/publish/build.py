@@ -287,7 +287,7 @@ def _guard(files: dict[str, bytes], exercises: list[Exercise], withheld: list[Te
                                    f"({line.strip()[:50]!r}); nothing was written")
 
 
-def _check_dest(kit: Path, dest: Path, force: bool) -> None:
+def _check_dest(kit: Path, dest: Path, force: bool, git: bool) -> None:
     kit_r, dest_r = kit.resolve(), dest.resolve()
     if dest_r == kit_r or dest_r in kit_r.parents:
         raise PublishError(f"{dest}: the template cannot replace or contain the kit itself")
@@ -296,6 +296,9 @@ def _check_dest(kit: Path, dest: Path, force: bool) -> None:
     if dest.is_dir() and any(dest.iterdir()) and not force:
         raise PublishError(f"{dest}: not empty; choose a new folder or pass --force to "
                            "replace its contents")
+    if git and (dest / ".git").exists():
+        raise PublishError(f"{dest}: already a git repository; publish again without --git "
+                           "(--force keeps its history) and commit the changes")
 
 
 def _git(folder: Path) -> str:
@@ -327,9 +330,10 @@ def publish(kit: Path, dest: Path, *, hide_tests: bool = False, git: bool = Fals
     """Write the student template of ``kit`` to ``dest`` (see the package docstring).
 
     The template is written to a new folder next to ``dest`` and moved into place at the end,
-    so an error leaves ``dest`` as it was.
+    so an error leaves ``dest`` as it was. Replacing a folder (``force``) keeps its ``.git``,
+    so publishing into a clone of the template repository shows the changes as a diff.
     """
-    _check_dest(kit, dest, force)
+    _check_dest(kit, dest, force, git)
     files, info = template_files(kit, hide_tests)
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.publishing-", dir=dest.parent))
@@ -342,9 +346,15 @@ def publish(kit: Path, dest: Path, *, hide_tests: bool = False, git: bool = Fals
             os.chmod(path, 0o644)
         if git:
             info.commit = _git(work)
+        old = None
         if dest.exists():
-            shutil.rmtree(dest)
+            old = dest.parent / f".{dest.name}.replaced-{work.name.rsplit('-', 1)[-1]}"
+            dest.rename(old)
         work.rename(dest)
+        if old is not None:
+            if (old / ".git").exists():
+                (old / ".git").rename(dest / ".git")
+            shutil.rmtree(old)
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)

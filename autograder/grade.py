@@ -39,6 +39,8 @@ class Target:
     manifest_tests: tuple[tuple[str, str], ...] = ()
     #: test cells whose hidden part the template withheld (run only at instructor grading)
     withheld: tuple[str, ...] = ()
+    #: trusted from a student template's release/ and hidden-test manifest
+    template: bool = False
 
 
 #: nbgrader folders that hold students' work: never a place to find trusted notebooks
@@ -90,7 +92,7 @@ def _target(root: Path, exercise: str, notebook: Path) -> Target:
     entry = manifest.get(exercise) if manifest is not None else None
     if entry is not None and release.is_file():  # a student template (autograde publish)
         return Target(exercise, notebook, release, release, not entry.withheld,
-                      tuple(sorted(entry.tests.items())), entry.withheld)
+                      tuple(sorted(entry.tests.items())), entry.withheld, template=True)
     return Target(exercise, notebook, release if release.is_file() else None, None, False)
 
 
@@ -170,7 +172,7 @@ async def grade_target(target: Target, limits: Limits,
                             + " run only at instructor grading")
     elif not target.hidden_tests:
         result.notes.append(HIDDEN_LATER)
-    elif target.manifest_tests:
+    elif target.template:
         result.notes.append(HIDDEN_INCLUDED)
     locked = [c.source for c, r in zip(assembled.nb.cells, assembled.roles, strict=True)
               if r.kind in ("locked", "test")]

@@ -111,6 +111,7 @@ def test_workflow_hygiene(path: Path) -> None:
     for name, job in wf["jobs"].items():
         assert job["permissions"] == {"contents": "read"}, name
         assert "timeout-minutes" in job, name
+        assert "always()" not in str(job.get("if", "")), name
         for step in job["steps"]:
             if step.get("uses", "").startswith("actions/checkout"):
                 assert step["with"]["persist-credentials"] is False

@@ -141,27 +141,52 @@ def test_template_holds_the_student_files_only(template: Path) -> None:
     assert "@@" not in readme
 
 
-def test_no_solution_line_anywhere(template: Path) -> None:
-    """No line of any solution is in the template, except lines the release notebooks give
-    every student anyway and lines of the reference library (which the template keeps, as the
-    exercises use it: the library files are byte-identical to the kit's, checked above)."""
-    given = {line for ex in EXERCISES for c in cells(ROOT / "release" / ex / f"{ex}.ipynb")
-             for line in text(c["source"]).splitlines()}
-    given = {s.strip() for s in given}
-    library: set[str] = set()
-    lines = published_lines(template)
-    for rel, found in lines.items():
-        if rel.startswith(("autograder/", "lstm_reference/")):
-            library |= found
+def leaked_solution_lines(folder: Path) -> dict[str, list[str]]:
+    """Solution lines found in a published tree, by file.
+
+    A line of a solution does not count where the source notebooks also show it outside their
+    solutions, or, inside the shipped library files (byte-identical to the kit's, checked in
+    the test above), where the library itself has it: the template keeps the reference
+    library, as the exercises use it.
+    """
+    given = set()
+    for ex in EXERCISES:
+        for c in cells(ROOT / "source" / ex / f"{ex}.ipynb"):
+            inside = False
+            for line in text(c["source"]).splitlines():
+                if line.strip() in ("### BEGIN SOLUTION", "### END SOLUTION"):
+                    inside = line.strip() == "### BEGIN SOLUTION"
+                elif not inside:
+                    given.add(line.strip())
+    lines = published_lines(folder)
+    library = set().union(*(found for rel, found in lines.items()
+                            if rel.startswith(("autograder/", "lstm_reference/"))))
     solutions = solution_lines()
-    assert len(solutions) > 200  # the notebooks were read
-    secret = solutions - given - library
-    assert len(secret) > 100
+    assert len(solutions) > 200 and len(solutions - given - library) > 100  # notebooks read
+    leaks = {}
     for rel, found in lines.items():
-        leaked = (solutions - given) & found if not rel.startswith(
-            ("autograder/", "lstm_reference/")) else secret & found
-        assert not leaked, f"{rel}: {sorted(leaked)[:5]}"
-        assert "### BEGIN SOLUTION" not in found, rel
+        secret = solutions - given
+        if rel.startswith(("autograder/", "lstm_reference/")):
+            secret = secret - library
+        if secret & found or "### BEGIN SOLUTION" in found:
+            leaks[rel] = sorted(secret & found)[:5]
+    return leaks
+
+
+def test_no_solution_line_anywhere(template: Path, tmp_path: Path) -> None:
+    assert leaked_solution_lines(template) == {}
+    # the check finds a leak: one solution line in the README, a solution in a notebook
+    leaky = tmp_path / "leaky"
+    shutil.copytree(template, leaky)
+    line = "C = f * C_prev + i * C_tilde"
+    assert line in solution_lines()
+    with open(leaky / "README.md", "a") as fh:
+        fh.write(f"\n    {line}\n")
+    ex = "ex5_gru"
+    nbformat.write(filled_release(ex), leaky / "assignments" / ex / f"{ex}.ipynb")
+    leaks = leaked_solution_lines(leaky)
+    assert sorted(leaks) == ["README.md", f"assignments/{ex}/{ex}.ipynb"]
+    assert leaks["README.md"] == [line]
 
 
 def test_every_hidden_test_ships_in_the_manifest(template: Path) -> None:
@@ -464,3 +489,17 @@ def test_each_exercise_is_a_classroom_runner_result() -> None:
     assert got["ex2"]["status"] == "error" and got["ex2"]["max_score"] == 4
     assert got["ex2"]["tests"] == [{"name": "notebook", "status": "error", "score": 0,
                                     "message": "not valid JSON"}]
+
+
+def test_a_release_notebook_holding_a_solution_is_refused(tmp_path: Path) -> None:
+    """A release/ built without clearing the solutions (a misconfigured nbgrader) would
+    hand every answer out: publish stops, writes nothing, and says which file."""
+    kit = _kit_copy(tmp_path)
+    ex = "ex3_ablation"
+    nbformat.write(filled_release(ex), kit / "release" / ex / f"{ex}.ipynb")
+    dest = tmp_path / "out"
+    proc = publish(str(dest), course=kit)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.startswith(f"autograde publish: assignments/{ex}/{ex}.ipynb would "
+                                  "contain solution or hidden-test text")
+    assert not dest.exists()

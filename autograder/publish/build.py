@@ -141,6 +141,24 @@ def solution_text(exercises: list[Exercise]) -> set[str]:
     return lines
 
 
+def public_text(exercises: list[Exercise]) -> set[str]:
+    """Every line (stripped) of the source notebooks outside their solutions: what the release
+    notebooks are meant to show."""
+    lines: set[str] = set()
+    for ex in exercises:
+        for cell in ex.source["cells"]:
+            source = _cell_source(cell)
+            if _nbgrader(cell).get("solution") and "### BEGIN SOLUTION" not in source:
+                continue
+            inside = False
+            for line in source.splitlines():
+                if line.strip() in ("### BEGIN SOLUTION", "### END SOLUTION"):
+                    inside = line.strip() == "### BEGIN SOLUTION"
+                elif not inside:
+                    lines.add(line.strip())
+    return lines
+
+
 def vet_hidden(exercises: list[Exercise]) -> list[TestCell]:
     """Test cells with hidden tests; PublishError naming the first that may not ship."""
     hidden = []
@@ -270,13 +288,13 @@ def _text(rel: str, data: bytes) -> str:
 def _guard(files: dict[str, bytes], exercises: list[Exercise], withheld: list[TestCell]) -> None:
     """Refuse to write a template that holds solution text or a withheld hidden test.
 
-    Solution lines that the release notebooks or the shipped library also contain are not
-    secrets (the library is part of the template by design); every other one must be absent.
+    Solution lines that the source notebooks also show outside their solutions, or that the
+    shipped library contains, are not secrets (the library is part of the template by design);
+    every other one must be absent, from the release notebooks too.
     """
-    given: set[str] = set()
+    given = public_text(exercises)
     for rel, data in files.items():
-        if (rel.startswith("release/") and rel.endswith(".ipynb")) or rel.startswith(
-                tuple(p + "/" for p in tree.PACKAGES)):
+        if rel.startswith(tuple(p + "/" for p in tree.PACKAGES)):
             given.update(s.strip() for s in _text(rel, data).splitlines())
     secret = {s for s in solution_text(exercises) if s not in given and len(s) > 3}
     secret |= {s.strip() for t in withheld for s in t.hidden.splitlines() if s.strip()}

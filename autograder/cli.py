@@ -1,7 +1,8 @@
 """``autograde``: grade the exercise notebooks and report (see docs/autograder.md).
 
 ``autograde collect …`` and ``autograde batch …`` are the instructor's commands for a whole
-class (see docs/instructors.md and :mod:`autograder.instructor`).
+class (see docs/instructors.md and :mod:`autograder.instructor`); ``autograde publish DEST``
+writes the student template (:mod:`autograder.publish`, docs/classroom.md).
 
 Exit codes: 0 every exercise passed, 1 at least one did not, 2 bad usage (one line on stderr).
 """
@@ -34,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="autograde",
         description="Grade LSTM Lab exercise notebooks.",
         epilog="Instructors: 'autograde collect --help' gathers student forks into submitted/, "
-        "'autograde batch --help' grades a whole class (docs/instructors.md).",
+        "'autograde batch --help' grades a whole class (docs/instructors.md), "
+        "'autograde publish --help' writes the student template (docs/classroom.md).",
     )
     p.add_argument("path", nargs="?", default="assignments",
                    help="a notebook, an exercise folder, a folder of exercises, or a student "
@@ -48,8 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--feedback", metavar="DIR", type=Path,
                    help=f"feedback HTML folder (default: {DEFAULT_OUTPUT}/feedback)")
     p.add_argument("--github", action="store_true",
-                   help="also append the table to $GITHUB_STEP_SUMMARY and print ::error "
-                        "annotations (no annotations with --merge)")
+                   help="also append the table to $GITHUB_STEP_SUMMARY, print ::error "
+                        "annotations (none with --merge) and, unless --exercise, GitHub "
+                        "Classroom's two point notices; each exercise's result for "
+                        "Classroom's reporter goes to $GITHUB_OUTPUT")
     p.add_argument("--merge", metavar="FILE", nargs="+", type=Path,
                    help="do not grade: merge these results JSON files and report them")
     p.add_argument("--jobs", type=int, metavar="N", help="exercises graded at the same time")
@@ -126,16 +130,33 @@ def run(argv: list[str] | None = None) -> int:
         if not args.merge:  # the per-exercise runs already annotated their notebooks
             for line in report.annotations(doc):
                 print(line)
+        if args.merge or not args.exercise:  # every exercise: GitHub Classroom's points
+            for line in report.classroom_annotations(doc):
+                print(line)
+        outputs = os.environ.get("GITHUB_OUTPUT")
+        if outputs:  # each exercise as a runner result of Classroom's reporter
+            with open(outputs, "a", encoding="utf-8") as fh:
+                fh.write("".join(f"{line}\n" for line in report.classroom_outputs(doc)))
     return 0 if report.all_passed(doc) else 1
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point ``autograde``."""
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in INSTRUCTOR_COMMANDS:
-        from autograder import instructor
+    if argv and argv[0] in (*INSTRUCTOR_COMMANDS, "publish"):
+        try:  # a student template ships without the instructor's commands
+            if argv[0] == "publish":
+                from autograder.publish.cli import main as command
+            else:
+                from autograder import instructor
 
-        command = getattr(instructor, INSTRUCTOR_COMMANDS[argv[0]])
+                command = getattr(instructor, INSTRUCTOR_COMMANDS[argv[0]])
+        except ImportError as exc:  # the module is missing (not one of its dependencies)
+            if not (exc.name or "").startswith("autograder"):
+                raise
+            sys.stderr.write(f"autograde {argv[0]}: an instructor's command, not part of the "
+                             "student template\n")
+            raise SystemExit(2) from None
         raise SystemExit(command(argv[1:]))
     try:
         code = run(argv)

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import judge
+from autograder import hidden_tests, judge
 from autograder.assemble import NotebookError, assemble, load_notebook
 from autograder.errors import UsageError
 from autograder.judge import NOT_ATTEMPTED, ExerciseResult
@@ -26,6 +26,9 @@ from autograder.seeds import file_digest, load_secret
 HIDDEN_LATER = "hidden tests were not available here: they run at instructor grading"
 UNSANDBOXED = ("graded unsandboxed: the notebook ran with the grader's own powers "
                "(see docs/autograder.md, 'No sandbox')")
+#: a student template whose manifest carries every hidden test (``autograde publish``)
+HIDDEN_INCLUDED = ("every test cell ran, hidden tests included: the same checks for the same "
+                   "points as the instructor's grade (fresh inputs each run)")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,12 @@ class Target:
     trusted: Path | None
     release: Path | None
     hidden_tests: bool
+    #: from a template's hidden-test manifest: whole test-cell sources put back into release
+    manifest_tests: tuple[tuple[str, str], ...] = ()
+    #: test cells whose hidden part the template withheld (run only at instructor grading)
+    withheld: tuple[str, ...] = ()
+    #: trusted from a student template's release/ and hidden-test manifest
+    template: bool = False
     #: who and what is graded: they enter every seed (with the course secret)
     student: str = ""
     submission: str = ""
@@ -86,6 +95,15 @@ def _target(root: Path, exercise: str, notebook: Path) -> Target:
     release = root / "release" / exercise / f"{exercise}.ipynb"
     if source.is_file():
         return Target(exercise, notebook, source, release if release.is_file() else None, True,
+                      course=root)
+    try:
+        manifest = hidden_tests.load(root)
+    except NotebookError as exc:
+        raise UsageError(str(exc)) from None
+    entry = manifest.get(exercise) if manifest is not None else None
+    if entry is not None and release.is_file():  # a student template (autograde publish)
+        return Target(exercise, notebook, release, release, not entry.withheld,
+                      tuple(sorted(entry.tests.items())), entry.withheld, template=True,
                       course=root)
     return Target(exercise, notebook, release if release.is_file() else None, None, False,
                   course=root)
@@ -149,6 +167,8 @@ async def grade_target(target: Target, limits: Limits,
             raise NotebookError(f"no source or release notebook for {target.exercise}")
         trusted = load_notebook(target.trusted)
         release = load_notebook(target.release) if target.release else None
+        if target.manifest_tests:
+            trusted = hidden_tests.restore(trusted, dict(target.manifest_tests))
         student = load_notebook(target.notebook)
     except NotebookError as exc:
         result.message = str(exc)
@@ -160,8 +180,13 @@ async def grade_target(target: Target, limits: Limits,
         return result
     assembled = assemble(student, trusted, release, hidden_tests=target.hidden_tests)
     result.assembled, result.repairs = assembled, list(assembled.repairs)
-    if not target.hidden_tests:
+    if target.withheld:
+        result.notes.append("hidden tests of " + ", ".join(target.withheld)
+                            + " run only at instructor grading")
+    elif not target.hidden_tests:
         result.notes.append(HIDDEN_LATER)
+    elif target.template:
+        result.notes.append(HIDDEN_INCLUDED)
     locked = [c.source for c, r in zip(assembled.nb.cells, assembled.roles, strict=True)
               if r.kind in ("locked", "test")]
     modules = judge.check_modules(locked, check_packages or judge.check_packages())

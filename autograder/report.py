@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -133,10 +134,18 @@ def table(doc: dict[str, Any], width: int = 72) -> str:
             lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 19)
     extra = doc["extra_data"]
     lines.append(f"total {doc['score']:g}/{extra['max_score']:g}: {doc['output']}")
-    for ex in extra["exercises"]:
-        for line in ex["repairs"] + ex["notes"]:
-            lines.append(f"  {ex['exercise']}: {line}")
+    lines.extend(f"  {line}" for line in notes(doc))
     return "\n".join(lines)
+
+
+def notes(doc: dict[str, Any]) -> list[str]:
+    """Each exercise's repairs and notes; a note that every exercise has is said once."""
+    exercises = doc["extra_data"]["exercises"]
+    shared = [n for n in exercises[0]["notes"] if all(n in ex["notes"] for ex in exercises)
+              ] if len(exercises) > 1 else []
+    lines = [f"{ex['exercise']}: {line}" for ex in exercises
+             for line in ex["repairs"] + [n for n in ex["notes"] if n not in shared]]
+    return lines + [f"every exercise: {n}" for n in shared]
 
 
 def markdown(doc: dict[str, Any]) -> str:
@@ -152,6 +161,7 @@ def markdown(doc: dict[str, Any]) -> str:
                    f"| {message} |")
     out += ["", f"**Total {doc['score']:g}/{doc['extra_data']['max_score']:g}** — "
                 f"{doc['output']}", ""]
+    out += [f"- {line}" for line in notes(doc)] + ([""] if notes(doc) else [])
     return "\n".join(out)
 
 
@@ -177,6 +187,41 @@ def annotations(doc: dict[str, Any]) -> list[str]:
         lines.append(f"::error file={_escape_property(ex['notebook'])},"
                      f"title={_escape_property(title)}::{_escape_data(body)}")
     return lines
+
+
+def _number(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else round(float(x), 2)
+
+
+def classroom_annotations(doc: dict[str, Any]) -> list[str]:
+    """The two notices GitHub Classroom reads from a workflow run (what its autograding
+    reporter emits): ``Autograding complete`` with ``Points X/Y`` and ``Autograding report``
+    with ``{"totalPoints": X, "maxPoints": Y}``, summed over the exercises of ``doc``."""
+    total, most = _number(doc["score"]), _number(doc["extra_data"]["max_score"])
+    report = json.dumps({"totalPoints": total, "maxPoints": most})
+    return [f"::notice title=Autograding complete::Points {total}/{most}",
+            f"::notice title=Autograding report::{_escape_data(report)}"]
+
+
+def classroom_runner(ex: dict[str, Any]) -> dict[str, Any]:
+    """One exercise as a runner result of GitHub Classroom's autograding reporter: its points
+    out of the exercise's maximum, one test per test cell (or one for a notebook that could
+    not be graded)."""
+    tests = [{"name": t["grade_id"], "status": "pass" if t["passed"] else "fail",
+              "score": _number(t["points"]), "message": t["message"]} for t in ex["tests"]]
+    if not tests:
+        tests = [{"name": "notebook", "status": "error", "score": 0, "message": ex["message"]}]
+    status = "pass" if ex["passed"] else "error" if ex["status"] == "error" else "fail"
+    return {"version": 1, "status": status, "max_score": _number(ex["max_points"]),
+            "tests": tests}
+
+
+def classroom_outputs(doc: dict[str, Any]) -> list[str]:
+    """``<exercise>=<base64 JSON>`` lines for ``$GITHUB_OUTPUT``: each exercise's runner result
+    in the form the reporter reads from ``<RUNNER ID>_RESULTS``."""
+    return [f"{ex['exercise']}="
+            + base64.b64encode(json.dumps(classroom_runner(ex)).encode()).decode()
+            for ex in doc["extra_data"]["exercises"]]
 
 
 # --------------------------------------------------------------------------- feedback HTML

@@ -207,4 +207,5 @@ def test_workflow_runs_the_cli_with_options_it_accepts() -> None:
             assert args.shard == "2/4" and args.out is not None
         if command == "collect":
             assert args.shard == "2/4" and args.roster == Path("roster.csv")
-    assert "fail-fast: false" in text and "needs: grade" in text and "if: always()" in text
+    assert "fail-fast: false" in text and "needs: [plan, grade]" in text
+    assert "if: ${{ !cancelled() && needs.plan.result == 'success' }}" in text

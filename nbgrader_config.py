@@ -10,6 +10,8 @@ import os
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
+from autograder.nbgrader_execute import autograde_preprocessors
+
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
 c.CourseDirectory.course_id = "lstm-lab"
@@ -32,8 +34,18 @@ c.CourseDirectory.ignore = [
     "kernel-*.json",
 ]
 
-# Execution limits: a cell gets 60 s (the longest training cell needs a few seconds);
-# a timed-out cell gets an error output and grading continues with the next cell.
+# `nbgrader autograde` grades the kit's way: each notebook runs in the grading sandbox with
+# the grader's chosen inputs, and every test cell's verdict is recomputed outside the kernel
+# (autograder/nbgrader_execute.py) before nbgrader records it. Without a sandbox it stops with
+# a message; to grade anyway (trusted submissions only) set
+#     c.SandboxedExecute.allow_unsandboxed = True
+# and every graded notebook then says it was graded unsandboxed.
+c.Autograde.autograde_preprocessors = autograde_preprocessors()
+c.SandboxedExecute.timeout = 60
+c.SandboxedExecute.notebook_timeout = 180
+
+# nbgrader's own Execute (still used by `nbgrader validate`): a cell gets 60 s; a timed-out
+# cell gets an error output and grading continues with the next cell.
 c.Execute.timeout = 60
 c.Execute.startup_timeout = 60
 c.Execute.interrupt_on_timeout = True

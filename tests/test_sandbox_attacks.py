@@ -369,3 +369,20 @@ def test_probe_record_encoding_roundtrip_is_exact() -> None:
     again = decode_value(json.loads(json.dumps(encode_value(arr))))
     assert np.array_equal(again, arr)
     assert base64.b64decode(encode_value(arr)["b64"]) == arr.tobytes()
+
+
+def test_notebook_helpers_cover_what_the_notebooks_call() -> None:
+    """Every ``checks.<name>`` an instructor's notebook uses (solutions included) stays
+    callable in the sandbox, even when only the release notebook is at hand."""
+    import re
+
+    from autograder.sandbox.library import NOTEBOOK_HELPERS
+
+    used = set()
+    for path in sorted((ROOT / "source").glob("*/*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for c in nb.cells:
+            if c.cell_type == "code":
+                used |= {n for n in re.findall(r"\bchecks\.(\w+)", c.source)
+                         if not n.startswith("check_")}
+    assert used and used <= NOTEBOOK_HELPERS, used - NOTEBOOK_HELPERS

@@ -22,7 +22,7 @@ GRADER_ROOTS = ("autograder", "autograder.cli", "autograder.grade", "autograder.
                 "lstm_reference")
 #: instructor-only modules (and their sub-modules): never shipped, never followed
 INSTRUCTOR_ONLY = ("autograder.instructor", "autograder.collect", "autograder.batch",
-                   "autograder.gradebook", "autograder.publish")
+                   "autograder.gradebook", "autograder.publish", "autograder.classroom")
 
 _MODULE_NAME = re.compile(r"^(?:{})(?:\.[A-Za-z_]\w*)*$".format("|".join(PACKAGES)))
 _SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints"}

@@ -47,6 +47,11 @@ HIDDEN: dict[str, dict[str, frozenset[str] | str]] = {
 }
 #: modules of the autograder package a kernel imports
 KERNEL_MODULES = ("__init__.py", "probe.py", "checks")
+#: public helpers of the check modules that notebooks call in locked cells or in answers the
+#: instructor's solution writes (``checks.eval_task()``): always kept callable, because a
+#: release notebook (a student template) does not show the answers that use them
+NOTEBOOK_HELPERS = frozenset({"MEMORISE_TEXT", "TASK", "TASK_T", "corpus_vocab", "eval_task",
+                              "eval_text", "training_text"})
 KIT_PACKAGES_NAMES = ("autograder", "lstm_reference")
 #: stands for an empty ``__init__.py`` of a staged package's parents
 _EMPTY_INIT = Path()
@@ -300,7 +305,7 @@ def stage_library(exercise: str, names: frozenset[str] = frozenset(),
     once per content (a hash of the sources and of what is hidden) under ``cache``
     (default: a folder of the user's temporary directory) and compiled, so kernels start fast.
     """
-    sources = _staged_sources(exercise, names)
+    sources = _staged_sources(exercise, names | NOTEBOOK_HELPERS)
     digest = hashlib.sha256()
     for rel in sorted(sources):
         digest.update(rel.encode() + b"\0" + sources[rel].encode() + b"\0")

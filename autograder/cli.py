@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
                         "Classroom's reporter goes to $GITHUB_OUTPUT")
     p.add_argument("--merge", metavar="FILE", nargs="+", type=Path,
                    help="do not grade: merge these results JSON files and report them")
+    p.add_argument("--require-sandbox", action="store_true",
+                   help="refuse (exit 2) where no grading sandbox can be made, instead of "
+                        "grading unsandboxed with a warning (CI uses this)")
     p.add_argument("--jobs", type=int, metavar="N", help="exercises graded at the same time")
     return p
 
@@ -113,6 +116,13 @@ def run(argv: list[str] | None = None) -> int:
         doc = _load_results(args.merge)
     else:
         targets = find_targets(Path(args.path), args.exercise, args.course)
+        if args.require_sandbox:
+            from autograder.runner import use_sandbox
+
+            sandboxed, problem = use_sandbox(limits)
+            if not sandboxed:
+                raise UsageError(f"no grading sandbox can be made here: {problem}")
+            limits = limits.with_overrides(sandbox="require")
         _warn_if_unsandboxed(limits)
         # the previous run's times (if any) only decide which exercise starts first
         results = grade_all(targets, limits, expected=expected_seconds(json_path))

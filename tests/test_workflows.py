@@ -131,6 +131,11 @@ def test_workflow_hygiene(path: Path) -> None:
     assert SANDBOX in steps
     first = next(i for i, r in enumerate(steps) if "autograde" in r or "make test" in r)
     assert steps.index(SANDBOX) < first
+    # and the grade then really runs sandboxed: a grading step refuses to grade without one
+    # (`make test` fails under CI=true when the sandbox tests cannot run)
+    for run in steps:
+        if run.lstrip().startswith("autograde ") and " batch" not in run:
+            assert "--require-sandbox" in run, run
 
 
 def test_student_workflow_reports_to_classroom() -> None:
@@ -141,7 +146,7 @@ def test_student_workflow_reports_to_classroom() -> None:
     assert list(wf["jobs"]) == ["run-autograding-tests"]
     job = wf["jobs"]["run-autograding-tests"]
     runs = [s["run"] for s in job["steps"] if "run" in s]
-    assert runs[-1] == "autograde assignments --github --strict"
+    assert runs[-1] == "autograde assignments --github --strict --require-sandbox"
     assert all("autograde" in r or "pip install" in r or r == SANDBOX for r in runs), runs
     upload = next(s for s in job["steps"] if "upload-artifact" in s.get("uses", ""))
     assert upload["if"] == "${{ !cancelled() }}"

@@ -274,13 +274,33 @@ def use_sandbox(limits: Limits) -> tuple[bool, str]:
     return problem is None, problem or ""
 
 
+#: the exercise folder copied into a kernel's scratch folder: at most this much in all
+COPY_BYTES = 256 * MB
+
+
 def _copy_folder(folder: Path, into: Path) -> Path:
+    """Copy the exercise folder (regular files and folders; symbolic links stay links, and
+    resolve inside the sandbox to nothing of the grader's) without grader outputs, and
+    without files past :data:`COPY_BYTES` in all."""
     into.mkdir(parents=True, exist_ok=True)
     work = into / folder.name
-    shutil.copytree(
-        folder, work, symlinks=True,
-        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "grader-output", "__pycache__"),
-    )
+    budget = [COPY_BYTES]
+
+    def ignore(path: str, names: list[str]) -> set[str]:
+        skipped = {n for n in names if n in (".ipynb_checkpoints", "grader-output",
+                                             "__pycache__")}
+        for name in sorted(set(names) - skipped):
+            full = Path(path) / name
+            if full.is_symlink() or not full.is_file():
+                continue
+            size = full.stat().st_size
+            if size > budget[0]:
+                skipped.add(name)
+            else:
+                budget[0] -= size
+        return skipped
+
+    shutil.copytree(folder, work, symlinks=True, ignore=ignore)
     return work
 
 

@@ -125,6 +125,9 @@ def sandbox_env(extra: Mapping[str, str], home: Path, library: Path) -> dict[str
         "MPLCONFIGDIR": str(home / ".matplotlib"),
         "IPYTHONDIR": str(home / ".ipython"),
         "LANG": "C.UTF-8",
+        # there is no /etc/passwd inside: getpass.getuser() reads these first
+        "USER": "student",
+        "LOGNAME": "student",
     }
     for name in ALLOWED_ENV:
         value = os.environ.get(name, "")

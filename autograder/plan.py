@@ -56,13 +56,15 @@ def call_sites(source: str) -> list[tuple[str, int | None]]:
 
 
 def registry_name(call: str, modules: list[str]) -> str:
-    """The registered check a ``check_<name>`` call of a notebook importing ``modules`` runs."""
+    """The registered check a ``check_<name>`` call of a notebook importing ``modules`` runs
+    (the one whose functions live in those modules, when several have that name)."""
+    from autograder.checks.base import REGISTRY
     from autograder.judge import check_names
 
     names = sorted(check_names(call))
-    prefixes = {m.rsplit(".", 1)[-1] for m in modules}
-    preferred = [n for n in names if n.split(".", 1)[0] in prefixes]
-    return (preferred or names)[0]
+    own = [n for n in names if n in REGISTRY and getattr(
+        REGISTRY[n].run_student, "__module__", "") in modules]
+    return (own or names)[0]
 
 
 def make_plan(test_cells: list[tuple[str, str]], modules: list[str], secret: bytes | None,

@@ -97,20 +97,19 @@ class RoundTrip:
         return sorted(g for g, (s, m) in self.scores.get(student, {}).items() if s < m)
 
     def outside_failures(self, student: str) -> list[str]:
-        """Test cells whose probe records fail when judged outside the kernel (probe=True runs)."""
-        from autograder.checks import load_all
-        from autograder.checks.base import judge_record
-        from autograder.probe import parse_record, records_from_outputs
+        """Test cells whose verdict, recomputed outside the kernel by the kit's
+        ``SandboxedExecute`` and written into the cell, is not a pass (a cell without such a
+        verdict counts as failed: nbgrader's own execution must not have graded it)."""
+        from autograder.nbgrader_execute import verdict_outputs
 
-        load_all()
+        passed = [dict(o) for o in verdict_outputs(True, "")]
         nb = self.autograded.get(student)
         failed = []
         for cell in nb.cells if nb else []:
             gid = grade_id(cell)
             if not (gid and cell.get("metadata", {}).get("nbgrader", {}).get("grade")):
                 continue
-            records = records_from_outputs(cell.get("outputs", []))
-            if not records or not all(judge_record(parse_record(r)).ok for r in records):
+            if cell.cell_type == "code" and [dict(o) for o in cell.get("outputs", [])] != passed:
                 failed.append(gid)
         return sorted(failed)
 
@@ -133,7 +132,8 @@ def run_round_trip(
 ) -> RoundTrip:
     """generate_assignment + one autograde batch over ``submissions``; see module docstring.
 
-    ``probe=True`` makes the checks emit probe records (see :meth:`RoundTrip.outside_failures`);
+    ``probe=True`` is kept for callers; the kit's ``SandboxedExecute`` (nbgrader_config.py)
+    always judges outside the kernel (see :meth:`RoundTrip.outside_failures`);
     ``feedback=True`` also runs generate_feedback and keeps each student's HTML.
     """
     from nbgrader.api import Gradebook, MissingEntry

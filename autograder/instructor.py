@@ -93,6 +93,9 @@ def collect_parser() -> argparse.ArgumentParser:
     )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--roster", metavar="FILE", type=Path, help="clone the forks in this roster")
+    src.add_argument("--course-file", metavar="TOML", type=Path,
+                     help="clone the forks of this course file's roster, each exercise from "
+                          "the last commit before its deadline (see docs/instructors.md)")
     src.add_argument("--from-clones", metavar="DIR", type=Path,
                      help="use a folder of existing clones, one per student")
     p.add_argument("--course", metavar="DIR", type=Path, default=Path("."),
@@ -104,50 +107,88 @@ def collect_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", metavar="DIR", type=Path,
                    help=f"where forks are cloned and kept for the next run "
                         f"(default: COURSE/{DEFAULT_CACHE})")
+    p.add_argument("--max-file-mb", metavar="MB", type=float, default=20.0,
+                   help="refuse any single file larger than this (default 20)")
+    p.add_argument("--max-submission-mb", metavar="MB", type=float, default=60.0,
+                   help="refuse files once a student's copy exceeds this (default 60)")
+    p.add_argument("--github-push-times", action="store_true",
+                   help="with --course-file: ask GitHub's API when each commit was pushed "
+                        "(token from $GITHUB_TOKEN) and flag commit dates that disagree")
     return p
 
 
 def collect_run(argv: list[str]) -> int:
     from autograder.collect import (
+        Caps,
+        RosterEntry,
         RosterError,
         collect_from_clones,
         collect_from_roster,
+        github_push_log,
         load_roster,
+        shown_name,
     )
 
     args = collect_parser().parse_args(argv)
     course = _course(args.course)
     exercises = _exercises(course, args.exercise)
     shard = _shard(args.shard)
-    if args.roster is not None:
+    if args.max_file_mb <= 0 or args.max_submission_mb <= 0:
+        raise UsageError("--max-file-mb and --max-submission-mb must be positive")
+    mb = 1024 * 1024
+    caps = Caps(int(args.max_file_mb * mb), int(args.max_submission_mb * mb))
+    cache = args.cache or course / DEFAULT_CACHE
+    if args.course_file is not None:
+        course_file = _load_course_file(args.course_file)
+        roster = [RosterEntry(s.id, s.fork, s.ref) for s in course_file.students
+                  if in_shard(s.id, shard)]
+        missing_fork = [e.student for e in roster if not e.repo]
+        if missing_fork:
+            raise UsageError(f"{args.course_file}: no fork for {', '.join(missing_fork)}")
+        token = os.environ.get("GITHUB_TOKEN")
+        push_log = (lambda repo: github_push_log(repo, token)) if args.github_push_times \
+            else None
+        report = collect_from_roster(roster, course, exercises, cache, caps, course_file,
+                                     push_log)
+    elif args.roster is not None:
         try:
             roster = load_roster(args.roster)
         except RosterError as exc:
             raise UsageError(str(exc)) from None
         roster = [e for e in roster if in_shard(e.student, shard)]
-        cache = args.cache or course / DEFAULT_CACHE
-        report = collect_from_roster(roster, course, exercises, cache)
+        report = collect_from_roster(roster, course, exercises, cache, caps)
     else:
         clones = args.from_clones
         if not clones.is_dir():
             raise UsageError(f"--from-clones {clones}: no such folder")
         if shard is None:
-            report = collect_from_clones(clones, course, exercises)
+            report = collect_from_clones(clones, course, exercises, caps)
         else:  # the library takes a whole folder: give it one holding only this shard
             with tempfile.TemporaryDirectory(prefix="autograde-shard-") as tmp:
                 for folder in clones.iterdir():
                     if folder.is_dir() and in_shard(folder.name, shard):
                         (Path(tmp) / folder.name).symlink_to(folder.resolve())
-                report = collect_from_clones(Path(tmp), course, exercises)
+                report = collect_from_clones(Path(tmp), course, exercises, caps)
     for r in report.results:
         if r.status == "collected":
             extra = f" ({r.message})" if r.message else ""
-            commit = (r.commit or "no git commit")[:12]
+            commit = r.commit[:12] if r.commit else "no git commit"
             print(f"  collected  {r.student}  {commit}  {len(r.exercises)} exercise(s){extra}")
         else:
-            print(f"  {r.status:<9}  {r.student}: {r.message}")
+            print(f"  {r.status:<9}  {shown_name(r.student)}: {shown_name(r.message)}")
+        for refusal in r.refused:
+            print(f"    refused  {refusal['path']}: {refusal['reason']}")
     print(report.summary())
     return 0
+
+
+def _load_course_file(path: Path):  # -> CourseFile
+    from autograder.course_file import CourseFileError, load_course_file
+
+    try:
+        return load_course_file(path)
+    except CourseFileError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def collect_main(argv: list[str]) -> int:

@@ -273,6 +273,8 @@ def batch_run(argv: list[str]) -> int:
         except BatchError as exc:
             raise UsageError(str(exc)) from None
         students = sorted(set(merged) | set(roster or []))
+        course_dir = args.course if (args.course / "release").is_dir() else None
+        batch.similarity_report(args.out, students, None, course_dir)
         batch.write_grades_csv(args.out, students)
         print(f"merged {len(merged)} students into {args.out}")
         print(batch.summarise(args.out, students).text())
@@ -287,15 +289,24 @@ def batch_run(argv: list[str]) -> int:
     if not (course / "submitted").is_dir() and roster is None:
         raise UsageError(f"nothing to grade: {course / 'submitted'} does not exist "
                          "(run 'autograde collect' first)")
-    run = batch.run_batch(course, out, exercises, limits, jobs, shard=shard, force=args.force,
-                          progress=not args.no_progress)
-    students = sorted({t.student for t in run.tasks}
-                      | {s for s in roster or [] if batch.in_shard(s, shard)})
+    listed = [s for s in roster or [] if batch.in_shard(s, shard)]
+    try:
+        run = batch.run_batch(course, out, exercises, limits, jobs, shard=shard,
+                              force=args.force, progress=not args.no_progress,
+                              csv_students=listed)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"autograde batch: interrupted; {out / batch.GRADES_CSV} holds what "
+                         "was graded so far: run the same command again to grade the rest\n")
+        return 130
+    students = sorted({t.student for t in run.tasks} | set(listed))
+    similar = batch.similarity_report(out, students, exercises, course)
     batch.write_grades_csv(out, students, exercises)
     summary = batch.summarise(out, students, exercises)
     summary.unchanged, summary.seconds = len(run.unchanged), run.seconds
     print(summary.text())
     print(f"results: {out / batch.STUDENTS}/<student>/  grades: {out / batch.GRADES_CSV}")
+    print(f"similarity: {len(similar['pairs'])} pair(s) of students, "
+          f"{len(similar['reference'])} close to lstm_reference: {out / 'similarity.html'}")
     if args.gradebook:
         _gradebook(args, course, out, students, exercises)
     return 0

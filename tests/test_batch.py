@@ -208,9 +208,13 @@ def test_grades_csv_has_a_column_per_test_cell_and_totals(tmp_path: Path) -> Non
     rows = {r["student_id"]: r for r in _csv(path)}
     header = list(next(iter(rows.values())).keys())
     assert header == ["student_id", "commit", f"{EX}:test_a", f"{EX}:test_b", f"{EX}:total",
-                      "total", "max_total", "problems"]
-    assert [rows["alice"][k] for k in header[1:7]] == ["c0ffee", "1", "2", "3", "3", "3"]
-    assert [rows["bob"][k] for k in header[2:6]] == ["1", "0", "1", "1"]
+                      f"{EX}_late_days", f"{EX}_after_late", "total", "max_total",
+                      "total_after_late", "late", "flags", "problems"]
+    assert [rows["alice"][k] for k in header[1:5]] == ["c0ffee", "1", "2", "3"]
+    assert [rows["alice"][k] for k in header[6:11]] == ["3", "3", "3", "3", "no"]
+    assert rows["alice"][f"{EX}_late_days"] == ""  # no deadline known
+    assert [rows["bob"][k] for k in header[2:5]] == ["1", "0", "1"]
+    assert rows["bob"]["total"] == "1" and rows["bob"]["total_after_late"] == "1"
     assert rows["carol"]["total"] == "0" and "it broke" in rows["carol"]["problems"]
     assert rows["dave"][f"{EX}:test_a"] == "" and rows["dave"]["total"] == "0"
     assert "no notebook" in rows["dave"]["problems"]

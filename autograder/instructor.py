@@ -299,7 +299,11 @@ def batch_run(argv: list[str]) -> int:
                          "was graded so far: run the same command again to grade the rest\n")
         return 130
     students = sorted({t.student for t in run.tasks} | set(listed))
-    similar = batch.similarity_report(out, students, exercises, course)
+    try:
+        similar = batch.similarity_report(out, students, exercises, course)
+    except Exception as exc:  # a report, not a grade: never lose the batch over it
+        sys.stderr.write(f"autograde batch: the similarity report failed ({exc})\n")
+        similar = {"pairs": [], "reference": []}
     batch.write_grades_csv(out, students, exercises)
     summary = batch.summarise(out, students, exercises)
     summary.unchanged, summary.seconds = len(run.unchanged), run.seconds

@@ -60,9 +60,11 @@ def compare(exercise: str, docs: dict[str, str], boilerplate: str = "",
     """(student pairs, student-reference matches) at or above ``threshold``, best first.
 
     ``docs``: student -> answer code; ``reference``: file name -> code."""
+    import numpy as np
     from copydetect import compare_files
 
-    base = _fingerprint("boilerplate", boilerplate).hashes if boilerplate.strip() else None
+    base = (np.array(sorted(_fingerprint("boilerplate", boilerplate).hashes), dtype=np.int64)
+            if boilerplate.strip() else None)
     prints = {}
     for student in sorted(docs):
         fp = _fingerprint(student, docs[student], base)

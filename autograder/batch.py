@@ -591,9 +591,13 @@ def missing_reason(task: Task) -> str:
 
     info = collected_info(task.folder)
     name = f"{task.exercise}.ipynb"
-    for refusal in info.get("refused", []):
+    refused = info.get("refused", [])
+    for refusal in refused:
         if str(refusal.get("path", "")).endswith("/" + name):
             return f"the notebook was refused at collection: {refusal.get('reason')}"
+    if refused:
+        listed = "; ".join(f"{r.get('path')}: {r.get('reason')}" for r in refused[:3])
+        return f"no {name} was collected (refused: {listed})"
     if info.get("problem"):
         return str(info["problem"])
     return "no notebook was submitted"

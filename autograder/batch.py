@@ -884,6 +884,8 @@ class Summary:
     seconds: float = 0.0
     flagged: list[str] = field(default_factory=list)
     late: list[str] = field(default_factory=list)
+    #: files refused at collection, over all students
+    refused: int = 0
 
     def text(self) -> str:
         def names(xs: list[str]) -> str:
@@ -899,6 +901,8 @@ class Summary:
             parts.append(f"{len(self.late)} late{names(self.late)}")
         if self.flagged:
             parts.append(f"{len(self.flagged)} flagged for a look{names(self.flagged)}")
+        if self.refused:
+            parts.append(f"{self.refused} file(s) refused at collection")
         line = ", ".join(parts)
         if self.unchanged:
             line += f"; {self.unchanged} submission(s) unchanged since the last run, not re-graded"
@@ -923,9 +927,11 @@ def summarise(out: Path, students: list[str], exercises: list[str] | None = None
     max_total = sum(p for cells in cols.values() for _, p in cells)
     flagged = [row[0] for row in rows if row[header.index("flags")]]
     late = [row[0] for row in rows if row[header.index("late")] == "yes"]
+    refused = sum(len((rec.get("collected") or {}).get("refused") or [])
+                  for student in students for rec in _records(out, student).values())
     return Summary(len(students), graded, failed, missing,
                    statistics.median(totals) if totals else None, max_total,
-                   flagged=flagged, late=late)
+                   flagged=flagged, late=late, refused=refused)
 
 
 # --------------------------------------------------------------------------- merging shards

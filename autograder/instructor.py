@@ -205,8 +205,12 @@ def batch_parser() -> argparse.ArgumentParser:
         description="Grade every collected submission (COURSE/submitted/<student>/<exercise>/) "
                     "with the kit's grader, several at a time. Writes per student a results "
                     "JSON, feedback HTML and the graded notebook, and OUT/grades.csv with one "
-                    "column per test cell. A re-run skips submissions whose commit did not "
-                    "change. One student's crash or hang never stops the batch.",
+                    "column per test cell, late columns and flags for a person to look at "
+                    "(tampered test cells, limits hit, refused files, similar submissions: "
+                    "OUT/similarity.html). The CSV is rewritten after every submission; a "
+                    "re-run (also after Ctrl-C or a kill) grades only what is missing or "
+                    "changed. One student's crash, hang or broken notebook never stops the "
+                    "batch.",
         epilog="Sharding: run 'collect --shard K/N' and 'batch --shard K/N' in N jobs, then "
                "'batch --merge OUT_1 ... OUT_N --out OUT' once. Limits (per-cell and "
                "per-notebook timeouts, memory) also come from AUTOGRADE_* environment variables.",

@@ -207,10 +207,10 @@ def batch_parser() -> argparse.ArgumentParser:
                     "JSON, feedback HTML and the graded notebook, and OUT/grades.csv with one "
                     "column per test cell, late columns and flags for a person to look at "
                     "(tampered test cells, limits hit, refused files, similar submissions: "
-                    "OUT/similarity.html). The CSV is rewritten after every submission; a "
-                    "re-run (also after Ctrl-C or a kill) grades only what is missing or "
-                    "changed. One student's crash, hang or broken notebook never stops the "
-                    "batch.",
+                    "OUT/similarity.html). The CSV is rewritten after every submission. A "
+                    "re-run skips submissions whose commit did not change, so after Ctrl-C "
+                    "or a kill it grades only what is missing. One student's crash, hang or "
+                    "broken notebook never stops the batch.",
         epilog="Sharding: run 'collect --shard K/N' and 'batch --shard K/N' in N jobs, then "
                "'batch --merge OUT_1 ... OUT_N --out OUT' once. Limits (per-cell and "
                "per-notebook timeouts, memory) also come from AUTOGRADE_* environment variables.",

@@ -191,7 +191,7 @@ def discover(course: Path, exercises: list[str], shard: tuple[int, int] | None =
         for ex in exercises:
             nb = folder / ex / f"{ex}.ipynb"
             commit = collected_commit(submitted, student, ex)
-            if not _regular(nb):
+            if (folder / ex).is_symlink() or not _regular(nb):
                 ident = "missing"
             elif commit:
                 ident = f"commit:{commit}"
@@ -651,7 +651,7 @@ def run_batch(course: Path, out: Path, exercises: list[str], limits: Any, jobs: 
         if not force and is_unchanged(out, task):
             refresh_collected(out, task)
             run.unchanged.append(task)
-        elif not _regular(task.notebook):
+        elif task.folder.is_symlink() or not _regular(task.notebook):
             reason = missing_reason(task)
             store(out, task, MISSING, reason,
                   placeholder_results(task.exercise, str(task.notebook), tests[task.exercise],
@@ -681,9 +681,13 @@ def run_batch(course: Path, out: Path, exercises: list[str], limits: Any, jobs: 
                       else None)
         except Exception as exc:  # storing one result must not end the batch
             message = f"the grader could not store this result ({type(exc).__name__})"
-            store(out, task, ERROR, message,
-                  placeholder_results(task.exercise, str(task.notebook), tests[task.exercise],
-                                      "error", message))
+            try:
+                store(out, task, ERROR, message,
+                      placeholder_results(task.exercise, str(task.notebook),
+                                          tests[task.exercise], "error", message))
+            except Exception:
+                print(f"autograde batch: {task.student}/{task.exercise}: {message}; it will "
+                      "be graded again on the next run", file=sys.stderr)
         run.graded.append(task)
         write_grades_csv(out, everyone, exercises)
         bar.set_postfix_str(f"{task.student}/{task.exercise}", refresh=False)

@@ -259,3 +259,32 @@ def test_progress_bar_with_eta_on_stderr(tmp_path: Path,
     batch.run_batch(course, tmp_path / "out", [EX], Limits(), jobs=2, progress=False,
                     job=job, force=True)
     assert capsys.readouterr().err == ""
+
+
+def test_links_in_submitted_are_never_graded_and_the_csv_is_complete_after_each(
+        tmp_path: Path) -> None:
+    course = make_course(tmp_path / "c", {"alice": "ok", "bob": None, "carol": None})
+    sub = course / "submitted"
+    (sub / "bob" / EX / f"{EX}.ipynb").symlink_to(sub / "alice" / EX / f"{EX}.ipynb")
+    (sub / "carol" / EX).rmdir()
+    (sub / "carol" / EX).symlink_to(sub / "alice" / EX)
+    seen: list[list[str]] = []
+    real = batch.write_grades_csv
+
+    def spy(out: Path, students: Any = None, exercises: Any = None) -> Path:
+        path = real(out, students, exercises)
+        seen.append([r["student_id"] + "=" + r["total"] for r in _csv(path)])
+        return path
+
+    job = Behave({"alice": ok_value({"test_a": 1.0, "test_b": 2.0})})
+    try:
+        batch.write_grades_csv = spy
+        batch.run_batch(course, tmp_path / "out", [EX], Limits(), jobs=1, progress=False,
+                        job=job)
+    finally:
+        batch.write_grades_csv = real
+    states = {s: json.loads(batch.record_path(tmp_path / "out", s, EX).read_text())["state"]
+              for s in ("alice", "bob", "carol")}
+    assert states == {"alice": "graded", "bob": "missing", "carol": "missing"}
+    # written before grading (every student, nothing yet) and after alice's submission
+    assert seen == [["alice=0", "bob=0", "carol=0"], ["alice=3", "bob=0", "carol=0"]]

@@ -7,10 +7,19 @@ Two sources:
   ``git clone`` accepts (a URL or a local path);
 * a folder of clones, one sub-folder per student, named by the student id.
 
+* a course file (:mod:`autograder.course_file`): the roster with each exercise's deadline;
+  each exercise is then taken from the last commit before its cut-off and its lateness is
+  recorded.
+
 For every student the commit that was collected is recorded in
 ``submitted/<student>/<exercise>/SUBMISSION.json`` (next to nbgrader's ``timestamp.txt``), so a
 later grading run can skip students whose commit did not change. Missing or malformed forks are
 reported by name and the collection carries on.
+
+A fork is untrusted: only regular files are copied (a symbolic link, device, FIFO or socket is
+never followed or opened), only the exercise's notebook and the files the exercise ships or the
+course file lists, within a per-file and a per-student size cap. Every refusal is recorded with
+its reason (``SUBMISSION.json``, and ``COLLECT.json`` per student) for the batch CSV.
 """
 
 from __future__ import annotations

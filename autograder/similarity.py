@@ -7,8 +7,11 @@ notebook's stubs are boilerplate (everyone starts from them). Every pair of stud
 compared, and every student against each module of ``lstm_reference``.
 
 A score is the share of a document's fingerprinted tokens found in the other one; a pair is
-reported when either side's share reaches the threshold. The scores ask a person for a look:
-they never change points.
+reported when either side's share reaches the threshold. Only pairs that share enough
+fingerprints are compared in full (:func:`candidates`: an index instead of n²/2
+comparisons); code that more than half of a class of 20 or more hands in counts as common
+and is not reported as pairs (it is still compared with the reference). The scores ask a
+person for a look: they never change points.
 """
 
 from __future__ import annotations
@@ -30,6 +33,12 @@ WINDOW = 4
 THRESHOLD = 0.6
 #: documents shorter than this many normalised characters are not compared (too little code)
 MIN_CHARS = 60
+#: a pair is compared in full only if it shares at least this share of the threshold of one
+#: side's fingerprints (not counting fingerprints found in more than COMMON of all documents)
+PREFILTER = 0.5
+COMMON = 0.5
+#: below this many documents nothing counts as common
+SMALL_CLASS = 20
 
 
 @dataclass(frozen=True)
@@ -99,15 +108,13 @@ def compare(exercise: str, docs: dict[str, dict[str, str]], boilerplate: str = "
         return fp if len(fp.filtered_code) >= MIN_CHARS and fp.token_coverage > 0 else None
 
     prints = {s: fp for s in sorted(docs) if (fp := usable(s, _joined(docs[s]))) is not None}
-    names = sorted(prints)
     pairs: list[Match] = []
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            _, (sa, sb), (sl_a, sl_b) = compare_files(prints[a], prints[b])
-            score = float(max(sa, sb))
-            if score >= threshold:
-                pairs.append(Match(exercise, a, b, round(score, 3), _spans(sl_a),
-                                   _spans(sl_b)))
+    for a, b in candidates({s: set(map(int, fp.hashes)) for s, fp in prints.items()},
+                           threshold):
+        _, (sa, sb), (sl_a, sl_b) = compare_files(prints[a], prints[b])
+        score = float(max(sa, sb))
+        if score >= threshold:
+            pairs.append(Match(exercise, a, b, round(score, 3), _spans(sl_a), _spans(sl_b)))
     refs: list[Match] = []
     ref_prints = {f: _fingerprint(f, code, base) for f, code in sorted((reference or {}).items())}
     for student in sorted(docs):
@@ -128,6 +135,32 @@ def compare(exercise: str, docs: dict[str, dict[str, str]], boilerplate: str = "
             refs.append(best)
     key = lambda m: (-m.score, m.a, m.b)  # noqa: E731
     return sorted(pairs, key=key), sorted(refs, key=key)
+
+
+def candidates(hashes: dict[str, set[int]], threshold: float = THRESHOLD,
+               ) -> list[tuple[str, str]]:
+    """Pairs worth a full comparison, found through an index of fingerprints instead of
+    comparing every pair (a class of n students has n²/2 pairs).
+
+    A pair qualifies when the fingerprints it shares are at least ``PREFILTER * threshold`` of
+    either side's; fingerprints found in more than ``COMMON`` of the documents (idioms
+    everyone writes) are left out of the count, and out of the index."""
+    index: dict[int, list[str]] = {}
+    for student in sorted(hashes):
+        for h in hashes[student]:
+            index.setdefault(h, []).append(student)
+    n = len(hashes)
+    limit = n if n < SMALL_CLASS else max(2, int(COMMON * n))
+    shared: dict[tuple[str, str], int] = {}
+    for owners in index.values():
+        if len(owners) > limit:
+            continue
+        for i, a in enumerate(owners):
+            for b in owners[i + 1:]:
+                shared[(a, b)] = shared.get((a, b), 0) + 1
+    need = PREFILTER * threshold
+    return sorted(pair for pair, n in shared.items()
+                  if n >= need * min(len(hashes[pair[0]]), len(hashes[pair[1]])))
 
 
 def reference_sources(package_dir: Path) -> dict[str, str]:

@@ -184,3 +184,16 @@ def test_the_kits_release_shows_no_hidden_test_line() -> None:
     assert len(hidden) >= 5  # one hidden check or more per exercise
     for tree in ("release", "assignments"):
         assert leaks_in_tree(ROOT / tree, hidden) == {}, tree
+
+
+def test_candidate_pairs_come_from_shared_fingerprints() -> None:
+    same = set(range(100))
+    hashes = {"a": same, "b": same | {1000}, "c": set(range(200, 300)),
+              "d": set(range(200, 220)) | set(range(500, 580))}
+    # a-b share everything; c-d share 20 of d's 100 (0.2 < 0.5 * 0.6); c-d at threshold 0.3
+    assert similarity.candidates(hashes, 0.6) == [("a", "b")]
+    assert similarity.candidates(hashes, 0.3) == [("a", "b"), ("c", "d")]
+    # in a class of 20 or more, code more than half of it shares is common, not a pair
+    crowd = {f"s{i:02d}": set(range(50)) | {1000 + i} for i in range(20)}
+    crowd["x"], crowd["y"] = set(range(300, 350)), set(range(300, 350))
+    assert similarity.candidates(crowd, 0.6) == [("x", "y")]

@@ -327,12 +327,15 @@ def grade_task(task: Task, limits: Any, max_notebook_bytes: int = 20 * 1024 * 10
     from autograder.grade import Target, grade_all
 
     problem = flags.precheck_notebook(task.notebook, max_notebook_bytes)
-    if problem is not None:
-        tests = test_cells(task.trusted) if task.trusted else []
-        return {"state": ERROR, "message": problem,
-                "results": placeholder_results(task.exercise, task.notebook.name, tests,
-                                               "error", problem),
-                "feedback": None, "notebook": None, "flags": [], "answers": {}}
+    if problem is not None:  # every test cell 0, the reason in the feedback too
+        from autograder.judge import CellResult, ExerciseResult
+
+        result = ExerciseResult(task.exercise, task.notebook.name, "error", problem)
+        result.tests = [CellResult(gid, points, False, problem)
+                        for gid, points in (test_cells(task.trusted) if task.trusted else [])]
+        return {"state": ERROR, "message": problem, "results": report.results_json([result]),
+                "feedback": report.feedback_html(result), "notebook": None, "flags": [],
+                "answers": {}}
     hidden = task.trusted is not None and task.trusted.parent.parent.name == "source"
     target = Target(task.exercise, task.notebook, task.trusted,
                     task.release if hidden else None, hidden)

@@ -136,6 +136,9 @@ def test_messy_class_collect_and_batch(tmp_path: Path, monkeypatch: pytest.Monke
     assert "limit" in rows["forever"]["flags"]
     assert rows["forever"]["fx1:test_step"] == "0" and rows["forever"]["fx1:test_sigmoid"] == "1"
     assert "refused assignments/fx1/fx1.ipynb (a symbolic link" in rows["passwd"]["flags"]
+    for student in ("brokenjson", "empty", "surrogate"):  # the student is told why
+        page = out_a / "students" / student / "feedback" / "fx1.html"
+        assert about[student] in page.read_text(encoding="utf-8"), student
     page = (out_a / "similarity.html").read_text(encoding="utf-8")
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 

@@ -218,10 +218,12 @@ def make_clones(root: Path) -> dict[str, str]:
     # test cells duplicated (the same cell id twice) and edited
     nb = answered("fx1", SIGMOID["reciprocal"], STEP["einsum"])
     tests = [c for c in nb.cells if _gid(c) in ("test_sigmoid", "test_step")]
-    nb.cells.insert(nb.cells.index(tests[0]) + 1, nbformat.from_dict(
-        json.loads(json.dumps(tests[0]))))
     tests[1].source = "print('all good')"
-    _write(fx1("tamper"), "fx1.ipynb", nb)
+    raw = json.loads(nbformat.writes(nb))  # written by hand: nbformat renames duplicate ids
+    at = next(i for i, c in enumerate(raw["cells"]) if c["id"] == tests[0]["id"])
+    raw["cells"].insert(at + 1, json.loads(json.dumps(raw["cells"][at])))
+    assert raw["cells"][at]["id"] == raw["cells"][at + 1]["id"]
+    _write(fx1("tamper"), "fx1.ipynb", json.dumps(raw, indent=1))
     _write(root / "tamper" / "assignments" / "fx2", "fx2.ipynb",
            answered("fx2", SIGMOID["reciprocal"]))
     about["tamper"] = ""

@@ -164,7 +164,13 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def csv_cell(text: str) -> str:
-    """A CSV cell a spreadsheet shows as text: whitespace runs collapsed, and a leading
-    ``= + - @`` (or tab, CR) neutralised with an apostrophe."""
-    text = " ".join(str(text).split()) if any(c in str(text) for c in "\r\n\t") else str(text)
+    """A CSV cell a spreadsheet (or a terminal showing the file) takes as plain text:
+    whitespace runs collapsed, other control characters (terminal escapes) written as
+    ``\\xNN``, and a leading ``= + - @`` neutralised with an apostrophe."""
+    text = str(text)
+    if any(c in text for c in "\r\n\t"):
+        text = " ".join(text.split())
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                       for c in text)
     return "'" + text if text.startswith(_FORMULA) else text

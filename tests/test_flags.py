@@ -126,6 +126,7 @@ def test_shown_name_and_csv_cells_are_inert() -> None:
         assert csv_cell(text).startswith("'"), text
     assert csv_cell("fx1: ok; =1") == "fx1: ok; =1" and csv_cell("3.5") == "3.5"
     assert csv_cell("a\nb") == "a b"
+    assert csv_cell("fx1: \x1b[2Jgone\x07") == "fx1: \\x1b[2Jgone\\x07"
 
 
 def test_repair_flags_name_the_cell() -> None:

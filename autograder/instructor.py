@@ -70,8 +70,11 @@ def _exercises(course: Path, chosen: list[str] | None) -> list[str]:
 
 
 def _roster_students(path: Path) -> list[str]:
+    """Student ids of a roster CSV, or of a course file (``.toml``)."""
     from autograder.collect import RosterError, load_roster
 
+    if path.suffix == ".toml":
+        return [s.id for s in _load_course_file(path).students]
     try:
         return [e.student for e in load_roster(path)]
     except RosterError as exc:
@@ -226,7 +229,8 @@ def batch_parser() -> argparse.ArgumentParser:
                         f"(default: the number of cores, {_cores()} here)")
     p.add_argument("--shard", metavar="K/N", help="grade only the students of shard K of N")
     p.add_argument("--roster", metavar="FILE", type=Path,
-                   help="the class list: students on it with nothing collected count as missing")
+                   help="the class list (a roster CSV or the course file, .toml): students "
+                        "on it with nothing collected count as missing")
     p.add_argument("--force", action="store_true",
                    help="re-grade everything, even submissions that did not change")
     p.add_argument("--gradebook", action="store_true",

@@ -22,6 +22,7 @@ from test_batch import TESTS, ok_value
 from autograder import batch
 from autograder.collect import RosterEntry, choose_commit, collect_from_roster
 from autograder.course_file import CourseFileError, Deadline, load_course_file
+from autograder.instructor import _roster_students
 from autograder.limits import Limits
 
 EX = "ex1_lstm_from_scratch"
@@ -143,6 +144,7 @@ def test_collect_takes_the_last_commit_before_the_deadline_and_the_csv_applies_t
     path.write_text(COURSE_TOML.replace("{forks}", str(forks)), encoding="utf-8")
     course_file = load_course_file(path)
     assert course_file.deadline(EX, "dave").due == DUE_UTC + 72 * h
+    assert _roster_students(path) == ["alice", "bob", "carol", "dave", "erin"]  # batch --roster
     pushes = {str(forks / "erin"): [(erin, DUE_UTC + 20 * h)]}  # ... pushed the next evening
 
     course = tmp_path / "course"

@@ -105,6 +105,7 @@ def test_collect_bad_roster_and_course(tmp_path: Path, capsys: pytest.CaptureFix
     (["--merge", "nowhere", "--out", "m"], "not a batch output folder"),
     (["--cell-timeout", "-1"], "--cell-timeout must be positive"),
     (["--roster", "none.csv"], "roster file not found"),
+    (["--roster", "none.toml"], "course file not found: none.toml"),
     ([], "nothing to grade: "),
 ])
 def test_batch_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

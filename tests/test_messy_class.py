@@ -167,3 +167,47 @@ def test_messy_class_collect_and_batch(tmp_path: Path, monkeypatch: pytest.Monke
     # the check can fail: the graded notebooks' source would show them
     assert leaks(io.StringIO((root / "source" / "fx1" / "fx1.ipynb").read_text()).read(),
                  hidden)
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_batch_cleanly_and_a_rerun_finishes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from messy_class import SIGMOID, STEP, answered
+
+    use_fixture_checks(monkeypatch)
+    root = tmp_path / "course"
+    for sub in ("source", "release"):
+        shutil.copytree(COURSE / sub, root / sub)
+    students = {"s1": STEP["loop"], "s2": STEP["forever"], "s3": STEP["forever"]}
+    for student, step in students.items():
+        folder = root / "submitted" / student / "fx1"
+        folder.mkdir(parents=True)
+        (folder / "fx1.ipynb").write_text(
+            json.dumps(answered("fx1", SIGMOID["logistic"], step)), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "autograder.instructor", "batch", "--course", str(root),
+            "--out", str(out), "--exercise", "fx1", "--jobs", "1", "--cell-timeout", "30"]
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not _records(out) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)  # s2's endless cell is running now
+    children = batch._descendants(proc.pid)
+    assert children  # the worker and its kernel
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "interrupted" in err and "run the same command again" in err
+    assert "Traceback" not in err
+    time.sleep(1.0)
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()
+                and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()]
+    rows = _rows(out / "grades.csv")
+    assert rows["s1"]["total"] == "3" and rows["s2"]["total"] == "0"  # s2: not graded yet
+    assert not batch.record_path(out, "s2", "fx1").exists()
+    res = _run([*argv, "--no-progress", "--cell-timeout", "3"], ROOT)
+    assert res.returncode == 0, res.stderr
+    assert "1 submission(s) unchanged since the last run" in res.stdout
+    rows = _rows(out / "grades.csv")
+    assert "limit" in rows["s2"]["flags"] and "limit" in rows["s3"]["flags"]

@@ -88,11 +88,15 @@ def collect_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="autograde collect",
         description="Copy student work into nbgrader's submitted/<student>/<exercise>/ layout, "
-                    "recording the commit of each (in SUBMISSION.json). Missing or malformed "
+                    "recording the commit of each (in SUBMISSION.json). Only the exercise's "
+                    "regular files are copied (never a link, device or pipe; size caps): "
+                    "every refused file is listed with its reason. Missing or malformed "
                     "forks are reported by name; the others are still collected.",
         epilog="Roster: a CSV file with the header 'student_id,repo,ref'; repo is anything "
                "'git clone' accepts, ref (a branch, tag or commit) may be empty for the default "
-               "branch. Clones folder: one sub-folder per student, named by the student id.",
+               "branch. Course file: TOML with the roster, due dates, late rules and "
+               "extensions (docs/instructors.md). Clones folder: one sub-folder per student, "
+               "named by the student id.",
     )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--roster", metavar="FILE", type=Path, help="clone the forks in this roster")

@@ -11,6 +11,7 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
 from autograder.nbgrader_execute import autograde_preprocessors
+from autograder.nbgrader_feedback import HideTestTracebacks
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
@@ -59,5 +60,7 @@ c.ClearSolutions.code_stub = {
     "python": '# YOUR CODE HERE\nraise NotImplementedError("not attempted yet")'
 }
 
-# Feedback must not reveal the hidden tests.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# Feedback must not reveal the hidden tests: their source is cleared, and the traceback of a
+# failed test cell (which quotes the lines that ran) becomes the check's one-line message.
+c.GenerateFeedback.preprocessors = [
+    GetGrades, ClearHiddenTests, HideTestTracebacks, CSSHTMLHeaderPreprocessor]

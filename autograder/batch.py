@@ -34,9 +34,12 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import signal
+import stat
 import statistics
+import sys
 import time
 import zlib
 from collections import deque
@@ -51,6 +54,7 @@ from autograder.collect import collected_commit
 
 STUDENTS = "students"
 GRADES_CSV = "grades.csv"
+STUDENT_ID = re.compile(r"^[A-Za-z0-9_.@-]+$")
 #: states of one (student, exercise)
 GRADED, ERROR, CRASHED, MISSING = "graded", "error", "crashed", "missing"
 
@@ -87,6 +91,23 @@ def in_shard(student: str, shard: tuple[int, int] | None) -> bool:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, read in blocks (a submission may be large)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _regular(path: Path) -> bool:
+    """A regular file, not a symbolic link to one."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def trusted_notebook(course: Path, exercise: str) -> Path | None:
@@ -154,21 +175,28 @@ def discover(course: Path, exercises: list[str], shard: tuple[int, int] | None =
         released = course / "release" / ex / f"{ex}.ipynb"
         release[ex] = released if released.is_file() else None
     tasks = []
-    for folder in sorted(p for p in submitted.iterdir() if p.is_dir()):
+    for folder in sorted(p for p in submitted.iterdir()
+                         if p.is_dir() and not p.is_symlink()):
         student = folder.name
         if student.startswith(".") or not in_shard(student, shard):
             continue
         if wanted is not None and student not in wanted:
             continue
+        if not STUDENT_ID.match(student):
+            from autograder.collect import shown_name
+
+            print(f"skipped submitted/{shown_name(student)}: not a valid student id "
+                  "(letters, digits, _.@-)", file=sys.stderr)
+            continue
         for ex in exercises:
             nb = folder / ex / f"{ex}.ipynb"
             commit = collected_commit(submitted, student, ex)
-            if not nb.is_file():
+            if (folder / ex).is_symlink() or not _regular(nb):
                 ident = "missing"
             elif commit:
                 ident = f"commit:{commit}"
             else:
-                ident = "sha256:" + sha256(nb.read_bytes())
+                ident = "sha256:" + file_sha256(nb)
             tasks.append(Task(student, ex, folder / ex, commit, f"{ident}|source:{digests[ex]}",
                               trusted[ex], release[ex]))
     return tasks
@@ -185,14 +213,26 @@ def record_path(out: Path, student: str, exercise: str) -> Path:
     return student_dir(out, student) / f"{exercise}.json"
 
 
+_RECORD_CACHE: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+
+
 def load_record(path: Path) -> dict[str, Any] | None:
-    """A stored per-exercise record, or None if absent or unreadable."""
+    """A stored per-exercise record, or None if absent or unreadable (kept in memory while
+    the file is unchanged: the CSV is rebuilt after every submission)."""
     try:
+        st = os.stat(path)
+        cached = _RECORD_CACHE.get(path)
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(doc, dict) or "results" not in doc or "state" not in doc:
         return None
+    if len(_RECORD_CACHE) > 50_000:
+        _RECORD_CACHE.clear()
+    _RECORD_CACHE[path] = (stamp, doc)
     return doc
 
 
@@ -259,6 +299,7 @@ class GradeJob:
     """What a worker needs to grade one task (picklable: workers are separate processes)."""
 
     limits: Any  # autograder.limits.Limits
+    max_notebook_bytes: int = 20 * 1024 * 1024
     #: digest of the trusted inputs taken before the first kernel (see :func:`trusted_digest`)
     trusted: str = ""
 
@@ -268,8 +309,8 @@ class GradeJob:
             tests = test_cells(task.trusted) if task.trusted else []
             return {"state": ERROR, "message": TRUSTED_CHANGED, "results": placeholder_results(
                 task.exercise, str(task.notebook), tests, "error", TRUSTED_CHANGED),
-                "feedback": "", "notebook": None}
-        return grade_task(task, self.limits)
+                "feedback": "", "notebook": None, "flags": [], "answers": {}}
+        return grade_task(task, self.limits, self.max_notebook_bytes)
 
 
 TRUSTED_CHANGED = ("the grader's trusted files (checks, reference, course notebooks) changed "
@@ -298,18 +339,42 @@ def trusted_digest(course: Path) -> str:
     return digest.hexdigest()
 
 
-def grade_task(task: Task, limits: Any) -> dict[str, Any]:
-    """Grade one submission with the kit's grader; plain data for the parent process."""
+def answer_sources(result: Any) -> dict[str, str]:
+    """{grade_id: source} of the answer cells the student changed (for similarity)."""
+    assembled = result.assembled
+    if assembled is None:
+        return {}
+    return {r.grade_id: c.source for c, r in zip(assembled.nb.cells, assembled.roles,
+                                                  strict=True)
+            if r.kind == "answer" and r.attempted and r.grade_id}
+
+
+def grade_task(task: Task, limits: Any, max_notebook_bytes: int = 20 * 1024 * 1024,
+               ) -> dict[str, Any]:
+    """Grade one submission with the kit's grader; plain data for the parent process.
+
+    A notebook that cannot be graded at all (see :func:`autograder.flags.precheck_notebook`)
+    gets 0 on every test cell and the reason, without starting a kernel."""
     import nbformat
 
-    from autograder import report
+    from autograder import flags, report
     from autograder.grade import Target, grade_all
 
+    problem = flags.precheck_notebook(task.notebook, max_notebook_bytes)
+    if problem is not None:  # every test cell 0, the reason in the feedback too
+        from autograder.judge import CellResult, ExerciseResult
+
+        result = ExerciseResult(task.exercise, task.notebook.name, "error", problem)
+        result.tests = [CellResult(gid, points, False, problem)
+                        for gid, points in (test_cells(task.trusted) if task.trusted else [])]
+        return {"state": ERROR, "message": problem, "results": report.results_json([result]),
+                "feedback": report.feedback_html(result), "notebook": None, "flags": [],
+                "answers": {}}
     hidden = task.trusted is not None and task.trusted.parent.parent.name == "source"
     course = task.trusted.parent.parent.parent if task.trusted is not None else None
     target = Target(task.exercise, task.notebook, task.trusted,
                     task.release if hidden else None, hidden, student=task.student,
-                    submission=task.key, course=course)
+                    course=course)
     [result] = grade_all([target], limits)
     notebook = None
     if result.executed is not None and result.assembled is not None:
@@ -320,6 +385,9 @@ def grade_task(task: Task, limits: Any) -> dict[str, Any]:
         "results": report.results_json([result]),
         "feedback": report.feedback_html(result),
         "notebook": notebook,
+        "flags": (flags.repair_flags(task.exercise, result.repairs)
+                  + flags.limit_flags(task.exercise, result)),
+        "answers": answer_sources(result),
     }
 
 
@@ -513,8 +581,15 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def store(out: Path, task: Task, state: str, message: str, results: dict[str, Any],
-          feedback: str | None = None, notebook: str | None = None) -> None:
-    """Write one submission's record, feedback and graded notebook; refresh its results.json."""
+          feedback: str | None = None, notebook: str | None = None,
+          flags: list[str] | None = None, answers: dict[str, str] | None = None) -> None:
+    """Write one submission's record, feedback and graded notebook; refresh its results.json.
+
+    ``flags`` ask a person for a look (never change points); ``answers`` are the student's
+    answer cells (for the similarity report). What ``collect`` recorded (refused files,
+    lateness) is kept in the record under ``collected``."""
+    from autograder.flags import collected_info
+
     folder = student_dir(out, task.student)
     for path, text in ((folder / "feedback" / f"{task.exercise}.html", feedback),
                        (folder / "graded" / f"{task.exercise}.ipynb", notebook)):
@@ -526,6 +601,8 @@ def store(out: Path, task: Task, state: str, message: str, results: dict[str, An
         "student": task.student, "exercise": task.exercise, "state": state,
         "commit": task.commit, "key": task.key, "message": message,
         "graded_at": datetime.now(UTC).isoformat(timespec="seconds"), "results": results,
+        "flags": list(flags or []), "answers": dict(answers or {}),
+        "collected": collected_info(task.folder),
     }
     _write_text(record_path(out, task.student, task.exercise), json.dumps(record, indent=1) + "\n")
     write_student_results(out, task.student)
@@ -547,16 +624,52 @@ def write_student_results(out: Path, student: str) -> dict[str, Any]:
     return doc
 
 
+def missing_reason(task: Task) -> str:
+    """Why ``task`` has no notebook: what collection refused or recorded, else nothing sent."""
+    from autograder.flags import collected_info
+
+    info = collected_info(task.folder)
+    name = f"{task.exercise}.ipynb"
+    refused = info.get("refused", [])
+    for refusal in refused:
+        if str(refusal.get("path", "")).endswith("/" + name):
+            return f"the notebook was refused at collection: {refusal.get('reason')}"
+    if refused:
+        listed = "; ".join(f"{r.get('path')}: {r.get('reason')}" for r in refused[:3])
+        return f"no {name} was collected (refused: {listed})"
+    if info.get("problem"):
+        return str(info["problem"])
+    return "no notebook was submitted"
+
+
+def refresh_collected(out: Path, task: Task) -> None:
+    """Update what collection recorded (e.g. an extension granted since) in a stored record
+    that is not re-graded."""
+    from autograder.flags import collected_info
+
+    path = record_path(out, task.student, task.exercise)
+    doc = load_record(path)
+    info = collected_info(task.folder)
+    if doc is not None and doc.get("collected") != info:
+        doc = {**doc, "collected": info}
+        _write_text(path, json.dumps(doc, indent=1) + "\n")
+
+
 def run_batch(course: Path, out: Path, exercises: list[str], limits: Any, jobs: int,
               shard: tuple[int, int] | None = None, force: bool = False,
               students: Iterable[str] | None = None, progress: bool = True,
               job: Callable[[Task], dict[str, Any]] | None = None,
-              deadline_slack: float = 60.0, fingerprint: str = "") -> BatchRun:
+              deadline_slack: float = 60.0, max_notebook_bytes: int = 20 * 1024 * 1024,
+              csv_students: Iterable[str] | None = None, fingerprint: str = "") -> BatchRun:
     """Grade every submission of ``exercises`` in ``course/submitted`` into ``out``.
 
     ``job`` grades one task in a worker (default :class:`GradeJob` with ``limits``); tests
     pass their own to simulate crashes. A worker still busy ``deadline_slack`` seconds after
     the notebook's own time limits (start-up + notebook + output wait) is killed.
+
+    ``out/grades.csv`` is rewritten (atomically) after every finished submission, for the
+    students of this run plus ``csv_students`` (e.g. the roster), so an interrupted batch
+    leaves a valid CSV and a re-run grades only what is missing or changed.
     """
     from tqdm import tqdm
 
@@ -571,43 +684,86 @@ def run_batch(course: Path, out: Path, exercises: list[str], limits: Any, jobs: 
             tests[ex] = test_cells(trusted) if trusted else []
         except NotebookError:
             tests[ex] = []
+    everyone = sorted({t.student for t in run.tasks} | set(csv_students or []))
     todo = []
     for task in run.tasks:
         if not force and is_unchanged(out, task):
+            refresh_collected(out, task)
             run.unchanged.append(task)
-        elif not task.notebook.is_file():
-            store(out, task, MISSING, "no notebook was submitted",
+        elif task.folder.is_symlink() or not _regular(task.notebook):
+            reason = missing_reason(task)
+            store(out, task, MISSING, reason,
                   placeholder_results(task.exercise, str(task.notebook), tests[task.exercise],
-                                      "error", "no notebook was submitted"))
+                                      "error", reason))
             run.graded.append(task)
         else:
             todo.append(task)
-    bar = tqdm(total=len(todo), desc="grading", unit="nb", disable=not progress or not todo,
-               dynamic_ncols=True, mininterval=0.5)
+    bar = tqdm(total=len(run.tasks), initial=len(run.tasks) - len(todo), desc="grading",
+               unit="nb", disable=not progress or not todo, dynamic_ncols=True,
+               mininterval=0.5,
+               bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} student×exercise "
+                          "[{elapsed}<{remaining}]{postfix}")
 
     def done(task: Task, kind: str, value: Any) -> None:
-        if kind == "ok":
-            store(out, task, value["state"], value["message"], value["results"],
-                  value["feedback"], value["notebook"])
-        else:
-            message = (f"the grader failed on this submission ({value})" if kind == "error"
-                       else value)
-            store(out, task, CRASHED, message,
-                  placeholder_results(task.exercise, str(task.notebook), tests[task.exercise],
-                                      "error", message))
+        try:
+            if kind == "ok":
+                store(out, task, value["state"], value["message"], value["results"],
+                      value["feedback"], value["notebook"], value.get("flags"),
+                      value.get("answers"))
+            else:
+                message = (f"the grader failed on this submission ({value})"
+                           if kind == "error" else value)
+                store(out, task, CRASHED, message,
+                      placeholder_results(task.exercise, str(task.notebook),
+                                          tests[task.exercise], "error", message),
+                      flags=[f"{task.exercise}: limit: {message}"] if kind == "crashed"
+                      else None)
+        except Exception as exc:  # storing one result must not end the batch
+            message = f"the grader could not store this result ({type(exc).__name__})"
+            try:
+                store(out, task, ERROR, message,
+                      placeholder_results(task.exercise, str(task.notebook),
+                                          tests[task.exercise], "error", message))
+            except Exception:
+                print(f"autograde batch: {task.student}/{task.exercise}: {message}; it will "
+                      "be graded again on the next run", file=sys.stderr)
         run.graded.append(task)
+        write_grades_csv(out, everyone, exercises)
         bar.set_postfix_str(f"{task.student}/{task.exercise}", refresh=False)
         bar.update(1)
 
     deadline = (limits.notebook_timeout + limits.startup_timeout + limits.iopub_timeout
                 + deadline_slack)
     try:
-        run_parallel(todo, job or GradeJob(limits.with_overrides(jobs=jobs), fingerprint), jobs,
-                     deadline, done)
+        if todo:
+            write_grades_csv(out, everyone, exercises)
+        run_parallel(todo, job or GradeJob(limits.with_overrides(jobs=jobs),
+                                           max_notebook_bytes, fingerprint), jobs, deadline,
+                     done)
     finally:
         bar.close()
     run.seconds = time.monotonic() - start
     return run
+
+
+def similarity_report(out: Path, students: list[str], exercises: list[str] | None = None,
+                      course: Path | None = None) -> dict[str, Any]:
+    """Compare the answer cells of every stored submission (pairs of students, and each
+    student against ``lstm_reference``); writes ``out/similarity.{json,html}``."""
+    import lstm_reference
+    from autograder import similarity
+
+    records = [rec for student in students for ex, rec in _records(out, student).items()
+               if exercises is None or ex in exercises]
+    boilerplate = {}
+    for ex in {r["exercise"] for r in records}:
+        release = course / "release" / ex / f"{ex}.ipynb" if course is not None else None
+        try:
+            boilerplate[ex] = similarity.release_boilerplate(release)
+        except (OSError, ValueError):
+            boilerplate[ex] = ""
+    reference = similarity.reference_sources(Path(lstm_reference.__file__).parent)
+    return similarity.write_report(out, records, boilerplate, reference)
 
 
 # --------------------------------------------------------------------------- CSV and summary
@@ -651,25 +807,67 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
+SIMILARITY_JSON = "similarity.json"
+
+
+def similarity_flags(out: Path) -> dict[str, list[str]]:
+    """student -> flags from the last similarity report of ``out`` (if any)."""
+    try:
+        doc = json.loads((out / SIMILARITY_JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    found: dict[str, list[str]] = {}
+    for pair in doc.get("pairs", []):
+        score = f"{round(100 * pair['score'])}%"
+        found.setdefault(pair["a"], []).append(
+            f"{pair['exercise']}: similar to {pair['b']} ({score})")
+        found.setdefault(pair["b"], []).append(
+            f"{pair['exercise']}: similar to {pair['a']} ({score})")
+    for hit in doc.get("reference", []):
+        found.setdefault(hit["student"], []).append(
+            f"{hit['exercise']}: similar to the reference {hit['file']} "
+            f"({round(100 * hit['score'])}%)")
+    return found
+
+
+def record_flags(rec: dict[str, Any]) -> list[str]:
+    """A record's flags: from grading, and what collection recorded."""
+    from autograder.flags import refused_flags
+
+    collected = rec.get("collected") or {}
+    return (list(rec.get("flags") or [])
+            + refused_flags(rec["exercise"], collected.get("refused") or [])
+            + list(collected.get("flags") or []))
+
+
 def grades_rows(out: Path, students: list[str], exercises: list[str] | None = None,
                 ) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the grades CSV (see :func:`write_grades_csv`)."""
+    from autograder.flags import csv_cell
+
     cols = columns(out, students, exercises)
+    similar = similarity_flags(out)
     header = ["student_id", "commit"]
     for ex, cells in cols.items():
-        header += [f"{ex}:{gid}" for gid, _ in cells] + [f"{ex}:total"]
-    header += ["total", "max_total", "problems", "sandbox"]
+        header += [f"{ex}:{gid}" for gid, _ in cells] + [f"{ex}:total", f"{ex}_late_days",
+                                                         f"{ex}_after_late"]
+    header += ["total", "max_total", "total_after_late", "late", "flags", "problems", "sandbox"]
     max_total = sum(p for cells in cols.values() for _, p in cells)
     rows = []
     for student in students:
         recs = _records(out, student)
-        row, total, problems, commits = [student], 0.0, [], set()
+        row, total, after, problems, commits = [student], 0.0, 0.0, [], set()
+        flags: list[str] = []
+        late = False
         sandboxed: list[bool] = []
         for ex, cells in cols.items():
             rec = recs.get(ex)
+            if rec is not None:
+                flags += record_flags(rec)
             if rec is None or rec["state"] == MISSING:
-                row += [""] * len(cells) + ["0"]
-                problems.append(f"{ex}: no notebook submitted")
+                row += [""] * len(cells) + ["0", "", "0"]
+                reason = (rec or {}).get("message") or "no notebook submitted"
+                problems.append(f"{ex}: {reason}")
                 continue
             if rec.get("commit"):
                 commits.add(rec["commit"])
@@ -677,30 +875,48 @@ def grades_rows(out: Path, students: list[str], exercises: list[str] | None = No
                 sandboxed.append(bool(_exercise_doc(rec).get("sandboxed", False)))
             got = {t["grade_id"]: float(t["points"]) for t in _exercise_doc(rec)["tests"]}
             points = [got.get(gid, 0.0) for gid, _ in cells]
-            row += [_num(p) for p in points] + [_num(sum(points))]
+            collected = rec.get("collected") or {}
+            late_days = collected.get("late_days")
+            factor = float(collected.get("factor", 1.0)) if late_days else 1.0
+            late = late or bool(late_days)
+            kept = round(sum(points) * factor, 4)
+            row += [_num(p) for p in points] + [_num(sum(points)),
+                                                "" if late_days is None else str(late_days),
+                                                _num(kept)]
             total += sum(points)
+            after += kept
             if rec["state"] in (ERROR, CRASHED):
                 problems.append(f"{ex}: {rec['message']}")
+        flags += similar.get(student, [])
         row[1:1] = [" ".join(sorted(commits))]
-        row += [_num(total), _num(max_total), "; ".join(problems),
+        row += [_num(total), _num(max_total), _num(round(after, 4)), "yes" if late else "no",
+                "; ".join(flags), "; ".join(problems),
                 "" if not sandboxed else ("yes" if all(sandboxed) else "unsandboxed")]
-        rows.append(row)
+        rows.append([csv_cell(c) for c in row])
     return header, rows
 
 
 def write_grades_csv(out: Path, students: list[str] | None = None,
                      exercises: list[str] | None = None) -> Path:
     """``out/grades.csv``: one row per student; a column per test cell (``<exercise>:<grade_id>``),
-    per exercise total, overall total and maximum, and the problems found (missing notebooks,
-    grading errors). Cells of a missing notebook are empty; its total is 0."""
+    per exercise its total, ``<exercise>_late_days`` (empty: no deadline known) and
+    ``<exercise>_after_late`` (points after the late rule); overall ``total``, ``max_total``,
+    ``total_after_late``, ``late`` (yes/no), ``flags`` (for a person to look at; they never
+    change points) and ``problems`` (missing notebooks, grading errors). Cells of a missing
+    notebook are empty; its total is 0. Text cells are made inert for spreadsheets. Written to
+    a temporary file and renamed: a reader never sees half a file."""
     students = stored_students(out) if students is None else sorted(students)
     header, rows = grades_rows(out, students, exercises)
     path = out / GRADES_CSV
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(header)
         writer.writerows(rows)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
     return path
 
 
@@ -714,6 +930,10 @@ class Summary:
     max_total: float
     unchanged: int = 0
     seconds: float = 0.0
+    flagged: list[str] = field(default_factory=list)
+    late: list[str] = field(default_factory=list)
+    #: files refused at collection, over all students
+    refused: int = 0
 
     def text(self) -> str:
         def names(xs: list[str]) -> str:
@@ -725,6 +945,12 @@ class Summary:
                  f"{len(self.failed)} failed{names(self.failed)}",
                  f"{len(self.missing)} missing{names(self.missing)}",
                  f"median score {median}"]
+        if self.late:
+            parts.append(f"{len(self.late)} late{names(self.late)}")
+        if self.flagged:
+            parts.append(f"{len(self.flagged)} flagged for a look{names(self.flagged)}")
+        if self.refused:
+            parts.append(f"{self.refused} file(s) refused at collection")
         line = ", ".join(parts)
         if self.unchanged:
             line += f"; {self.unchanged} submission(s) unchanged since the last run, not re-graded"
@@ -747,8 +973,13 @@ def summarise(out: Path, students: list[str], exercises: list[str] | None = None
         totals.append(float(row[header.index("total")]))
         (failed if any(s in (ERROR, CRASHED) for s in states) else graded).append(student)
     max_total = sum(p for cells in cols.values() for _, p in cells)
+    flagged = [row[0] for row in rows if row[header.index("flags")]]
+    late = [row[0] for row in rows if row[header.index("late")] == "yes"]
+    refused = sum(len((rec.get("collected") or {}).get("refused") or [])
+                  for student in students for rec in _records(out, student).values())
     return Summary(len(students), graded, failed, missing,
-                   statistics.median(totals) if totals else None, max_total)
+                   statistics.median(totals) if totals else None, max_total,
+                   flagged=flagged, late=late, refused=refused)
 
 
 # --------------------------------------------------------------------------- merging shards

@@ -70,8 +70,11 @@ def _exercises(course: Path, chosen: list[str] | None) -> list[str]:
 
 
 def _roster_students(path: Path) -> list[str]:
+    """Student ids of a roster CSV, or of a course file (``.toml``)."""
     from autograder.collect import RosterError, load_roster
 
+    if path.suffix == ".toml":
+        return [s.id for s in _load_course_file(path).students]
     try:
         return [e.student for e in load_roster(path)]
     except RosterError as exc:
@@ -85,14 +88,21 @@ def collect_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="autograde collect",
         description="Copy student work into nbgrader's submitted/<student>/<exercise>/ layout, "
-                    "recording the commit of each (in SUBMISSION.json). Missing or malformed "
+                    "recording the commit of each (in SUBMISSION.json). Only the exercise's "
+                    "regular files are copied (never a link, device or pipe; size caps): "
+                    "every refused file is listed with its reason. Missing or malformed "
                     "forks are reported by name; the others are still collected.",
         epilog="Roster: a CSV file with the header 'student_id,repo,ref'; repo is anything "
                "'git clone' accepts, ref (a branch, tag or commit) may be empty for the default "
-               "branch. Clones folder: one sub-folder per student, named by the student id.",
+               "branch. Course file: TOML with the roster, due dates, late rules and "
+               "extensions (docs/instructors.md). Clones folder: one sub-folder per student, "
+               "named by the student id.",
     )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--roster", metavar="FILE", type=Path, help="clone the forks in this roster")
+    src.add_argument("--course-file", metavar="TOML", type=Path,
+                     help="clone the forks of this course file's roster, each exercise from "
+                          "the last commit before its deadline (see docs/instructors.md)")
     src.add_argument("--from-clones", metavar="DIR", type=Path,
                      help="use a folder of existing clones, one per student")
     p.add_argument("--course", metavar="DIR", type=Path, default=Path("."),
@@ -104,50 +114,88 @@ def collect_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", metavar="DIR", type=Path,
                    help=f"where forks are cloned and kept for the next run "
                         f"(default: COURSE/{DEFAULT_CACHE})")
+    p.add_argument("--max-file-mb", metavar="MB", type=float, default=20.0,
+                   help="refuse any single file larger than this (default 20)")
+    p.add_argument("--max-submission-mb", metavar="MB", type=float, default=60.0,
+                   help="refuse files once a student's copy exceeds this (default 60)")
+    p.add_argument("--github-push-times", action="store_true",
+                   help="with --course-file: ask GitHub's API when each commit was pushed "
+                        "(token from $GITHUB_TOKEN) and flag commit dates that disagree")
     return p
 
 
 def collect_run(argv: list[str]) -> int:
     from autograder.collect import (
+        Caps,
+        RosterEntry,
         RosterError,
         collect_from_clones,
         collect_from_roster,
+        github_push_log,
         load_roster,
+        shown_name,
     )
 
     args = collect_parser().parse_args(argv)
     course = _course(args.course)
     exercises = _exercises(course, args.exercise)
     shard = _shard(args.shard)
-    if args.roster is not None:
+    if args.max_file_mb <= 0 or args.max_submission_mb <= 0:
+        raise UsageError("--max-file-mb and --max-submission-mb must be positive")
+    mb = 1024 * 1024
+    caps = Caps(int(args.max_file_mb * mb), int(args.max_submission_mb * mb))
+    cache = args.cache or course / DEFAULT_CACHE
+    if args.course_file is not None:
+        course_file = _load_course_file(args.course_file)
+        roster = [RosterEntry(s.id, s.fork, s.ref) for s in course_file.students
+                  if in_shard(s.id, shard)]
+        missing_fork = [e.student for e in roster if not e.repo]
+        if missing_fork:
+            raise UsageError(f"{args.course_file}: no fork for {', '.join(missing_fork)}")
+        token = os.environ.get("GITHUB_TOKEN")
+        push_log = (lambda repo: github_push_log(repo, token)) if args.github_push_times \
+            else None
+        report = collect_from_roster(roster, course, exercises, cache, caps, course_file,
+                                     push_log)
+    elif args.roster is not None:
         try:
             roster = load_roster(args.roster)
         except RosterError as exc:
             raise UsageError(str(exc)) from None
         roster = [e for e in roster if in_shard(e.student, shard)]
-        cache = args.cache or course / DEFAULT_CACHE
-        report = collect_from_roster(roster, course, exercises, cache)
+        report = collect_from_roster(roster, course, exercises, cache, caps)
     else:
         clones = args.from_clones
         if not clones.is_dir():
             raise UsageError(f"--from-clones {clones}: no such folder")
         if shard is None:
-            report = collect_from_clones(clones, course, exercises)
+            report = collect_from_clones(clones, course, exercises, caps)
         else:  # the library takes a whole folder: give it one holding only this shard
             with tempfile.TemporaryDirectory(prefix="autograde-shard-") as tmp:
                 for folder in clones.iterdir():
                     if folder.is_dir() and in_shard(folder.name, shard):
                         (Path(tmp) / folder.name).symlink_to(folder.resolve())
-                report = collect_from_clones(Path(tmp), course, exercises)
+                report = collect_from_clones(Path(tmp), course, exercises, caps)
     for r in report.results:
         if r.status == "collected":
             extra = f" ({r.message})" if r.message else ""
-            commit = (r.commit or "no git commit")[:12]
+            commit = r.commit[:12] if r.commit else "no git commit"
             print(f"  collected  {r.student}  {commit}  {len(r.exercises)} exercise(s){extra}")
         else:
-            print(f"  {r.status:<9}  {r.student}: {r.message}")
+            print(f"  {r.status:<9}  {shown_name(r.student)}: {shown_name(r.message)}")
+        for refusal in r.refused:
+            print(f"    refused  {refusal['path']}: {refusal['reason']}")
     print(report.summary())
     return 0
+
+
+def _load_course_file(path: Path):  # -> CourseFile
+    from autograder.course_file import CourseFileError, load_course_file
+
+    try:
+        return load_course_file(path)
+    except CourseFileError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def collect_main(argv: list[str]) -> int:
@@ -164,8 +212,12 @@ def batch_parser() -> argparse.ArgumentParser:
         description="Grade every collected submission (COURSE/submitted/<student>/<exercise>/) "
                     "with the kit's grader, several at a time. Writes per student a results "
                     "JSON, feedback HTML and the graded notebook, and OUT/grades.csv with one "
-                    "column per test cell. A re-run skips submissions whose commit did not "
-                    "change. One student's crash or hang never stops the batch.",
+                    "column per test cell, late columns and flags for a person to look at "
+                    "(tampered test cells, limits hit, refused files, similar submissions: "
+                    "OUT/similarity.html). The CSV is rewritten after every submission. A "
+                    "re-run skips submissions whose commit did not change, so after Ctrl-C "
+                    "or a kill it grades only what is missing. One student's crash, hang or "
+                    "broken notebook never stops the batch.",
         epilog="Sharding: run 'collect --shard K/N' and 'batch --shard K/N' in N jobs, then "
                "'batch --merge OUT_1 ... OUT_N --out OUT' once. Limits (per-cell and "
                "per-notebook timeouts, memory) also come from AUTOGRADE_* environment variables.",
@@ -181,7 +233,8 @@ def batch_parser() -> argparse.ArgumentParser:
                         f"(default: the number of cores, {_cores()} here)")
     p.add_argument("--shard", metavar="K/N", help="grade only the students of shard K of N")
     p.add_argument("--roster", metavar="FILE", type=Path,
-                   help="the class list: students on it with nothing collected count as missing")
+                   help="the class list (a roster CSV or the course file, .toml): students "
+                        "on it with nothing collected count as missing")
     p.add_argument("--force", action="store_true",
                    help="re-grade everything, even submissions that did not change")
     p.add_argument("--gradebook", action="store_true",
@@ -254,6 +307,8 @@ def batch_run(argv: list[str]) -> int:
         except BatchError as exc:
             raise UsageError(str(exc)) from None
         students = sorted(set(merged) | set(roster or []))
+        course_dir = args.course if (args.course / "release").is_dir() else None
+        batch.similarity_report(args.out, students, None, course_dir)
         batch.write_grades_csv(args.out, students)
         print(f"merged {len(merged)} students into {args.out}")
         print(batch.summarise(args.out, students).text())
@@ -278,22 +333,35 @@ def batch_run(argv: list[str]) -> int:
         unknown = [s for s in chosen if not (submitted / s).is_dir()]
         if unknown:
             raise UsageError(f"--student {unknown[0]}: no such student in {submitted}")
-    run = batch.run_batch(course, out, exercises, limits, jobs, shard=shard,
-                          force=args.force or bool(chosen), students=chosen,
-                          progress=not args.no_progress, fingerprint=trusted)
+    listed = [s for s in roster or [] if batch.in_shard(s, shard)]
+    try:
+        run = batch.run_batch(course, out, exercises, limits, jobs, shard=shard,
+                              force=args.force or bool(chosen), students=chosen,
+                              progress=not args.no_progress, csv_students=listed,
+                              fingerprint=trusted)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"autograde batch: interrupted; {out / batch.GRADES_CSV} holds what "
+                         "was graded so far: run the same command again to grade the rest\n")
+        return 130
     if batch.trusted_digest(course) != trusted:
         raise UsageError(batch.TRUSTED_CHANGED.replace(": not graded", "") + "; the results "
                          f"in {out} cannot be trusted: restore them and run the batch again")
     batch.write_manifest(out, course, trusted)
-    students = sorted({t.student for t in run.tasks}
-                      | {s for s in roster or [] if batch.in_shard(s, shard)})
+    students = sorted({t.student for t in run.tasks} | set(listed))
     if chosen:
         students = sorted(set(students) | set(batch.stored_students(out)))
+    try:
+        similar = batch.similarity_report(out, students, exercises, course)
+    except Exception as exc:  # a report, not a grade: never lose the batch over it
+        sys.stderr.write(f"autograde batch: the similarity report failed ({exc})\n")
+        similar = {"pairs": [], "reference": []}
     batch.write_grades_csv(out, students, exercises)
     summary = batch.summarise(out, students, exercises)
     summary.unchanged, summary.seconds = len(run.unchanged), run.seconds
     print(summary.text())
     print(f"results: {out / batch.STUDENTS}/<student>/  grades: {out / batch.GRADES_CSV}")
+    print(f"similarity: {len(similar['pairs'])} pair(s) of students, "
+          f"{len(similar['reference'])} close to lstm_reference: {out / 'similarity.html'}")
     if args.gradebook:
         _gradebook(args, course, out, students, exercises)
     return 0

@@ -208,9 +208,13 @@ def test_grades_csv_has_a_column_per_test_cell_and_totals(tmp_path: Path) -> Non
     rows = {r["student_id"]: r for r in _csv(path)}
     header = list(next(iter(rows.values())).keys())
     assert header == ["student_id", "commit", f"{EX}:test_a", f"{EX}:test_b", f"{EX}:total",
-                      "total", "max_total", "problems", "sandbox"]
-    assert [rows["alice"][k] for k in header[1:7]] == ["c0ffee", "1", "2", "3", "3", "3"]
-    assert [rows["bob"][k] for k in header[2:6]] == ["1", "0", "1", "1"]
+                      f"{EX}_late_days", f"{EX}_after_late", "total", "max_total",
+                      "total_after_late", "late", "flags", "problems", "sandbox"]
+    assert [rows["alice"][k] for k in header[1:5]] == ["c0ffee", "1", "2", "3"]
+    assert [rows["alice"][k] for k in header[6:11]] == ["3", "3", "3", "3", "no"]
+    assert rows["alice"][f"{EX}_late_days"] == ""  # no deadline known
+    assert [rows["bob"][k] for k in header[2:5]] == ["1", "0", "1"]
+    assert rows["bob"]["total"] == "1" and rows["bob"]["total_after_late"] == "1"
     assert rows["carol"]["total"] == "0" and "it broke" in rows["carol"]["problems"]
     assert rows["dave"][f"{EX}:test_a"] == "" and rows["dave"]["total"] == "0"
     assert "no notebook" in rows["dave"]["problems"]
@@ -255,3 +259,32 @@ def test_progress_bar_with_eta_on_stderr(tmp_path: Path,
     batch.run_batch(course, tmp_path / "out", [EX], Limits(), jobs=2, progress=False,
                     job=job, force=True)
     assert capsys.readouterr().err == ""
+
+
+def test_links_in_submitted_are_never_graded_and_the_csv_is_complete_after_each(
+        tmp_path: Path) -> None:
+    course = make_course(tmp_path / "c", {"alice": "ok", "bob": None, "carol": None})
+    sub = course / "submitted"
+    (sub / "bob" / EX / f"{EX}.ipynb").symlink_to(sub / "alice" / EX / f"{EX}.ipynb")
+    (sub / "carol" / EX).rmdir()
+    (sub / "carol" / EX).symlink_to(sub / "alice" / EX)
+    seen: list[list[str]] = []
+    real = batch.write_grades_csv
+
+    def spy(out: Path, students: Any = None, exercises: Any = None) -> Path:
+        path = real(out, students, exercises)
+        seen.append([r["student_id"] + "=" + r["total"] for r in _csv(path)])
+        return path
+
+    job = Behave({"alice": ok_value({"test_a": 1.0, "test_b": 2.0})})
+    try:
+        batch.write_grades_csv = spy
+        batch.run_batch(course, tmp_path / "out", [EX], Limits(), jobs=1, progress=False,
+                        job=job)
+    finally:
+        batch.write_grades_csv = real
+    states = {s: json.loads(batch.record_path(tmp_path / "out", s, EX).read_text())["state"]
+              for s in ("alice", "bob", "carol")}
+    assert states == {"alice": "graded", "bob": "missing", "carol": "missing"}
+    # written before grading (every student, nothing yet) and after alice's submission
+    assert seen == [["alice=0", "bob=0", "carol=0"], ["alice=3", "bob=0", "carol=0"]]

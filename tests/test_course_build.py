@@ -100,7 +100,8 @@ def test_nbgrader_config():
     assert c.OverwriteCells.add_missing_cells is True
     assert 0 < c.Execute.timeout <= 120
     assert "NotImplementedError" in c.ClearSolutions.code_stub["python"]
-    assert "ClearHiddenTests" in [p.__name__ for p in c.GenerateFeedback.preprocessors]
+    feedback = [p.__name__ for p in c.GenerateFeedback.preprocessors]
+    assert {"ClearHiddenTests", "HideTestTracebacks"} <= set(feedback)
     assert {".ipynb_checkpoints", "__pycache__", "*.pyc"} <= set(c.CourseDirectory.ignore)
     ignored = (ROOT / ".gitignore").read_text().split()
     assert "gradebook.db" in ignored and "submitted/" in ignored

@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from autograder_helpers import COURSE, cell, release_nb, student_from_source, use_fixture_checks
+from leak_check import hidden_lines, leaks_in_tree, plain
 
 from autograder.gradebook import course_config, gradebook_scores, nbgrader_api
 from autograder.instructor import batch_main, collect_main
@@ -111,6 +112,13 @@ def test_nbgrader_and_batch_scores_in_the_gradebook(tmp_path: Path,
     assert api.generate_feedback(EX, force=True)["success"]
     for student in STUDENTS:
         assert (root / "feedback" / student / EX / f"{EX}.html").is_file()
+    # nbgrader's own feedback: failed test cells show the check's message, not a traceback
+    # quoting the hidden tests (the course config's HideTestTracebacks)
+    hidden = hidden_lines(root)
+    assert set(HIDDEN) <= hidden
+    assert leaks_in_tree(root / "feedback", hidden) == {}
+    bob = (root / "feedback" / "bob" / EX / f"{EX}.html").read_text(encoding="utf-8")
+    assert "AssertionError: sigmoid(z) is off by" in plain(bob)
     exported = _export(db_url, tmp_path / "nbgrader.csv")
     assert float(exported["eve"]["score"]) == 3.0 and float(exported["alice"]["max_score"]) == 4
 

@@ -64,13 +64,17 @@ def test_help_explains_both_commands(capsys: pytest.CaptureFixture[str]) -> None
 
 
 @pytest.mark.parametrize("argv, needle", [
-    ([], "one of the arguments --roster --from-clones is required"),
+    ([], "one of the arguments --roster --course-file --from-clones is required"),
     (["--roster", "r.csv", "--from-clones", "d"], "not allowed with"),
     (["--from-clones", "nowhere"], "--from-clones nowhere: no such folder"),
     (["--roster", "missing.csv"], "roster file not found"),
     (["--from-clones", ".", "--shard", "3/2"], "need 1 <= K <= N"),
     (["--from-clones", ".", "--exercise", "ex9"], "unknown exercise 'ex9'"),
     (["--from-clones", ".", "--bogus"], "unrecognized arguments: --bogus"),
+    (["--course-file", "missing.toml"], "course file not found: missing.toml"),
+    (["--course-file", "missing.toml", "--roster", "r.csv"], "not allowed with"),
+    (["--from-clones", ".", "--max-file-mb", "0"], "--max-file-mb and --max-submission-mb "
+                                                   "must be positive"),
 ])
 def test_collect_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                            capsys: pytest.CaptureFixture[str], argv: list[str],
@@ -101,6 +105,7 @@ def test_collect_bad_roster_and_course(tmp_path: Path, capsys: pytest.CaptureFix
     (["--merge", "nowhere", "--out", "m"], "not a batch output folder"),
     (["--cell-timeout", "-1"], "--cell-timeout must be positive"),
     (["--roster", "none.csv"], "roster file not found"),
+    (["--roster", "none.toml"], "course file not found: none.toml"),
     ([], "nothing to grade: "),
 ])
 def test_batch_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

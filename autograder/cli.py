@@ -3,7 +3,8 @@
 ``autograde collect …`` and ``autograde batch …`` are the instructor's commands for a whole
 class (see docs/instructors.md and :mod:`autograder.instructor`).
 
-Exit codes: 0 every exercise passed, 1 at least one did not, 2 bad usage (one line on stderr).
+Exit codes: 0 once the table is printed (it says what failed), 1 with ``--strict`` when an
+exercise did not pass (for CI), 2 bad usage (one line on stderr).
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", default="assignments",
                    help="a notebook, an exercise folder, a folder of exercises, or a student "
                         "repository (default: assignments)")
-    p.add_argument("--exercise", metavar="ID", help="grade only this exercise")
+    p.add_argument("--exercise", metavar="ID",
+                   help="grade only this exercise: its id or its short name (ex1 ... ex5)")
     p.add_argument("--course", metavar="DIR", type=Path,
                    help="the course whose source/ notebooks are trusted (default: the nearest "
                         "folder at or above PATH with source/ or release/)")
@@ -52,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--merge", metavar="FILE", nargs="+", type=Path,
                    help="do not grade: merge these results JSON files and report them")
     p.add_argument("--jobs", type=int, metavar="N", help="exercises graded at the same time")
+    p.add_argument("--strict", action="store_true",
+                   help="exit with code 1 when an exercise did not pass (for CI)")
+    p.add_argument("--verbose", action="store_true",
+                   help="also print the full traceback of every failed test cell")
     return p
 
 
@@ -96,6 +102,7 @@ def run(argv: list[str] | None = None) -> int:
         if args.exercise or (argv and args.path != "assignments"):
             raise UsageError("--merge takes result files, not a PATH or --exercise")
         doc = _load_results(args.merge)
+        results = []
     else:
         targets = find_targets(Path(args.path), args.exercise, args.course)
         # the previous run's times (if any) only decide which exercise starts first
@@ -106,6 +113,11 @@ def run(argv: list[str] | None = None) -> int:
         doc = report.results_json(results)
     _write(json_path, json.dumps(doc, indent=1) + "\n")
     print(report.table(doc))
+    from autograder import terminal
+
+    more = terminal.details(doc, results, verbose=args.verbose)
+    if more:
+        print(more)
     if args.github:
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary:
@@ -114,7 +126,7 @@ def run(argv: list[str] | None = None) -> int:
         if not args.merge:  # the per-exercise runs already annotated their notebooks
             for line in report.annotations(doc):
                 print(line)
-    return 0 if report.all_passed(doc) else 1
+    return 1 if args.strict and not report.all_passed(doc) else 0
 
 
 def main(argv: list[str] | None = None) -> None:

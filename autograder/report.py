@@ -41,7 +41,8 @@ def exercise_json(result: ExerciseResult) -> dict[str, Any]:
         "notes": list(result.notes),
         "tests": [
             {"grade_id": t.grade_id, "passed": t.passed, "points": t.points,
-             "max_points": t.max_points, "message": t.message, "hint": t.hint}
+             "max_points": t.max_points, "message": t.message, "hint": t.hint,
+             "where": t.where}
             for t in result.tests
         ],
     }

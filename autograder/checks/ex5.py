@@ -394,7 +394,13 @@ def _count_inputs(seed: int) -> dict[str, Any]:
 def _count_run(fn: Callable, inputs: dict[str, Any]) -> Any:
     p = {k: np.zeros(tuple(s)) for k, s in inputs["shapes"].items()}
     n = fn(p)
-    return int(n) if isinstance(n, int | np.integer) else f"count_params returned {n!r}"
+    if isinstance(n, np.ndarray) and n.size == 1:
+        n = n.reshape(()).item()
+    if isinstance(n, int | np.integer) and not isinstance(n, bool):
+        return int(n)
+    if isinstance(n, float | np.floating) and float(n).is_integer():
+        return int(n)  # a whole number written as a float counts the same
+    return f"count_params should return a whole number, got {n!r}"
 
 
 def _count_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:

@@ -64,6 +64,7 @@ def test_cases_cover_batch_hidden_one_and_single_step():
     ("gates_f_i_swapped", "ex1.lstm_step_forward", "forget and input gates are swapped"),
     ("x_h_order", "ex1.lstm_step_forward", "[h_prev; x]"),
     ("sigmoid_candidate", "ex1.lstm_step_forward", "must use tanh"),
+    ("no_output_gate", "ex1.lstm_step_forward", "the output gate is missing"),
     ("forward_mutates_C_prev", "ex1.lstm_step_forward",
      "`lstm_step_forward` changed C_prev in place"),
     ("missing_dC_next", "ex1.lstm_step_backward", "ignore dC_next"),

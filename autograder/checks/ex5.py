@@ -516,6 +516,10 @@ def _fresh_inputs(seed: int) -> dict[str, Any]:
     return {"text_seed": 1000 + seed % 100000, "task_seed": 2000 + seed % 100000}
 
 
+BUDGET_HINT = ("Train it with every entry of the notebook's BUDGET (optimizer, batch_size, "
+               "seq_length, lm_steps, task_batch, task_steps, hidden, lr, seed), as for the LSTM")
+
+
 def _fresh_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     problem = _results_problem(outputs)
     if problem:
@@ -523,16 +527,17 @@ def _fresh_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     gru = outputs["gru"]
     loss = lm_loss(gru["lm_params"], "gru", eval_text(inputs["text_seed"], 10))
     if not loss < LM_MAX_LOSS:
-        return Verdict(False, f"your trained GRU char model has a loss of {loss:.3f} nats per "
-                              f"character on fresh stories; it should be below {LM_MAX_LOSS} "
-                              "(predicting letter frequencies alone gives about 3.1): is it "
-                              "trained with the same budget as the LSTM?")
+        return Verdict(False, f"compared: results['gru']['lm_params'] run by the reference GRU "
+                              f"on 10 fresh stories: {loss:.3f} nats per character, it should "
+                              f"be below {LM_MAX_LOSS} (letter frequencies alone give about "
+                              f"3.1). {BUDGET_HINT}")
     X, y = eval_task(inputs["task_seed"], 400)
     acc = task_accuracy(gru["task_params"], "gru", X, y)
     if acc < TASK_MIN_ACCURACY:
-        return Verdict(False, f"your trained GRU classifies {acc:.0%} of fresh temporal-order "
-                              f"sequences correctly (chance 25%); it should reach "
-                              f"{TASK_MIN_ACCURACY:.0%}")
+        return Verdict(False, f"compared: results['gru']['task_params'] run by the reference "
+                              f"GRU on 400 fresh temporal-order sequences (T = {TASK_T}): "
+                              f"{acc:.0%} right (chance 25%), it should reach "
+                              f"{TASK_MIN_ACCURACY:.0%}. {BUDGET_HINT}")
     return Verdict(True)
 
 

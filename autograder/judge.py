@@ -317,10 +317,11 @@ def attribute_failures(assembled: Assembled, nb: NotebookNode, tests: list[CellR
         if result.passed or result.message in skip:
             continue
         cell = nb.cells[i]
-        result.where = attribution.student_line(nb, assembled.roles, cell)
+        error = _error(cell)
+        if error is None or error[0] != "NotImplementedError":  # a stub is not a bug to locate
+            result.where = attribution.student_line(nb, assembled.roles, cell)
         if result.where and not result.hint:
             result.hint = attribution.exception_hint(cell)
-        error = _error(cell)
         if error is not None and error[0] == "NameError":
             _explain_name_error(assembled, nb, i, result, error[1])
             continue
@@ -329,9 +330,10 @@ def attribute_failures(assembled: Assembled, nb: NotebookNode, tests: list[CellR
             if tests[m].passed or not (checks_of[m] & used):
                 continue
             name = attribution.function_name(sorted(checks_of[m] & used)[0])
-            wrong = "not written yet" if tests[m].message == NOT_ATTEMPTED else "wrong"
-            result.message = (f"fails because `{name}` is {wrong} (see {tests[m].grade_id}); "
-                              "fix that first")
+            todo = ("not written yet", "write") if tests[m].message == NOT_ATTEMPTED else (
+                "wrong", "fix")
+            result.message = (f"fails because `{name}` is {todo[0]} (see {tests[m].grade_id}); "
+                              f"{todo[1]} that first")
             result.hint, result.where = "", ""
             break
 

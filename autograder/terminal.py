@@ -75,9 +75,10 @@ def next_step(doc: dict[str, Any]) -> str:
             continue
         failed = _failed(ex)
         if ex.get("status") == "not attempted" or not failed:
+            short = short_name(ex["exercise"])
             return (f"Next: open {ex.get('notebook') or ex['exercise']} and work through it "
-                    "from the top; `make grade` (or `autograde --exercise "
-                    f"{short_name(ex['exercise'])}`) grades it again.")
+                    f"from the top; `make grade EX={short}` (or `autograde --exercise {short}`) "
+                    "grades it again.")
         first = failed[0]
         where = f" ({first['where']})" if first.get("where") else ""
         return (f"Next: fix {first['grade_id']} in {ex['exercise']}{where}; add --verbose to "

@@ -248,6 +248,8 @@ def feedback_html(result: ExerciseResult) -> str:
                             f"({t.points:g}/{t.max_points:g})")
                     if t.message:
                         text += f": {t.message}"
+                    if t.where:
+                        text += f"\nat {t.where}"
                     if t.hint:
                         text += f"\n{t.hint}"
                     body.append(f"<div class='verdict {cls}'>{html.escape(text)}</div>")

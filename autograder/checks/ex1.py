@@ -89,6 +89,17 @@ def _mutated(originals: dict[str, Any], passed: dict[str, Any]) -> list[str]:
     return changed
 
 
+def _arr(value: Any) -> Any:
+    """An output that should be an array, as plain data: a list or tuple of arrays (e.g. the
+    hidden states of every step, not stacked) counts as the array it stacks to."""
+    if isinstance(value, list | tuple):
+        try:
+            return np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            pass
+    return plain(value)
+
+
 def _unpack(result: Any, n: int, what: str) -> list[Any] | str:
     if not isinstance(result, tuple | list) or len(result) != n:
         n_got = len(result) if isinstance(result, tuple | list) else None
@@ -165,7 +176,7 @@ def _sigmoid_run(fn: Callable, inputs: dict[str, Any]) -> dict[str, Any]:
     # the values count, and a NaN or inf among them is wrong.
     z = inputs["z"].copy()
     out = fn(z)
-    return {"s": plain(out)}
+    return {"s": _arr(out)}
 
 
 def _sigmoid_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
@@ -248,7 +259,7 @@ def _step_forward_run(fn: Callable, inputs: dict[str, Any]) -> list[dict[str, An
         if isinstance(res, str):
             out.append({"error": res})
             continue
-        out.append({"h": plain(res[0]), "C": plain(res[1]),
+        out.append({"h": _arr(res[0]), "C": _arr(res[1]),
                     "mutated": _mutated({k: case[k] for k in args}, args)})
     return out
 
@@ -311,8 +322,8 @@ def _step_backward_run(fns: Any, inputs: dict[str, Any]) -> list[dict[str, Any]]
             out.append({"error": back})
             continue
         out.append({
-            "h": plain(res[0]), "C": plain(res[1]),
-            "dx": plain(back[0]), "dh_prev": plain(back[1]), "dC_prev": plain(back[2]),
+            "h": _arr(res[0]), "C": _arr(res[1]),
+            "dx": _arr(back[0]), "dh_prev": _arr(back[1]), "dC_prev": _arr(back[2]),
             "grads": plain(back[3]) if isinstance(back[3], dict) else str(type(back[3])),
             "mutated_by_forward": by_forward,
             "mutated": [m for m in _mutated(originals, args) if m not in by_forward],
@@ -406,7 +417,7 @@ def _numgrad_run(fn: Callable, inputs: dict[str, Any]) -> dict[str, Any]:
         return float(np.sum(w * np.sin(x)) + 0.5 * np.sum(v * x**2))
 
     grad = fn(f, x)
-    return {"grad": plain(grad), "x_after": x.copy()}
+    return {"grad": _arr(grad), "x_after": x.copy()}
 
 
 def _numgrad_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
@@ -478,7 +489,7 @@ def _forward_run(fn: Callable, inputs: dict[str, Any]) -> list[dict[str, Any]]:
             out.append({"error": final})
             continue
         originals = {"X": case["X"], "h0": h0, "C0": C0, "p": case["p"]}
-        out.append({"hs": plain(res[0]), "h_T": plain(final[0]), "C_T": plain(final[1]),
+        out.append({"hs": _arr(res[0]), "h_T": _arr(final[0]), "C_T": _arr(final[1]),
                     "mutated": _mutated(originals, args)})
     return out
 
@@ -587,8 +598,8 @@ def _backward_run(fns: Any, inputs: dict[str, Any]) -> list[dict[str, Any]]:
             out.append({"error": initial})
             continue
         out.append({
-            "hs": plain(res[0]), "dX": plain(back[0]), "dh0": plain(initial[0]),
-            "dC0": plain(initial[1]),
+            "hs": _arr(res[0]), "dX": _arr(back[0]), "dh0": _arr(initial[0]),
+            "dC0": _arr(initial[1]),
             "grads": plain(back[2]) if isinstance(back[2], dict) else str(type(back[2])),
         })
     return out
@@ -688,7 +699,7 @@ def _softmax_run(fn: Callable, inputs: dict[str, Any]) -> dict[str, Any]:
     if isinstance(res, str):
         return {"error": res}
     # changing logits in place (e.g. `logits -= logits.max(axis=0)`) is allowed: copies
-    return {"loss": _scalar(res[0]), "dlogits": plain(res[1])}
+    return {"loss": _scalar(res[0]), "dlogits": _arr(res[1])}
 
 
 def _softmax_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
@@ -789,7 +800,7 @@ def _char_loss_run(fn: Callable, inputs: dict[str, Any]) -> list[dict[str, Any]]
         loss = res[0]
         out.append({"loss": _scalar(loss),
                     "grads": plain(res[1]) if isinstance(res[1], dict) else str(type(res[1])),
-                    "h_T": plain(final[0]), "C_T": plain(final[1]),
+                    "h_T": _arr(final[0]), "C_T": _arr(final[1]),
                     "mutated": _mutated(case, args)})
     return out
 

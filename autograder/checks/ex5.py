@@ -18,6 +18,7 @@ from autograder.checks.base import Check, Verdict, register, run_check
 from autograder.checks.compare import close, grads_problem, plain, shape_problem, value_problem
 from autograder.checks.ex1 import (
     IN_PLACE_RULE,
+    _arr,
     _copy,
     _first,
     _mutated,
@@ -155,7 +156,7 @@ def _step_forward_run(fn: Callable, inputs: dict[str, Any]) -> list[dict[str, An
         if isinstance(res, str):
             out.append({"error": res})
             continue
-        out.append({"h": plain(res[0]), "mutated": _mutated({k: case[k] for k in args}, args)})
+        out.append({"h": _arr(res[0]), "mutated": _mutated({k: case[k] for k in args}, args)})
     return out
 
 
@@ -228,7 +229,7 @@ def _step_backward_run(fns: Any, inputs: dict[str, Any]) -> list[dict[str, Any]]
         if isinstance(back, str):
             out.append({"error": back})
             continue
-        out.append({"h": plain(res[0]), "dx": plain(back[0]), "dh_prev": plain(back[1]),
+        out.append({"h": _arr(res[0]), "dx": _arr(back[0]), "dh_prev": _arr(back[1]),
                     "grads": plain(back[2]) if isinstance(back[2], dict) else str(type(back[2])),
                     "mutated_by_forward": by_forward,
                     "mutated": [m for m in _mutated(originals, args) if m not in by_forward]})
@@ -289,7 +290,7 @@ def _forward_run(fn: Callable, inputs: dict[str, Any]) -> list[dict[str, Any]]:
             out.append({"error": res})
             continue
         originals = {"X": case["X"], "h0": case["h_prev"], "p": case["p"]}
-        out.append({"hs": plain(res[0]), "h_T": plain(res[1]),
+        out.append({"hs": _arr(res[0]), "h_T": _arr(res[1]),
                     "mutated": _mutated(originals, args)})
     return out
 
@@ -338,7 +339,7 @@ def _backward_run(fns: Any, inputs: dict[str, Any]) -> list[dict[str, Any]]:
         if isinstance(back, str):
             out.append({"error": back})
             continue
-        out.append({"hs": plain(res[0]), "dX": plain(back[0]), "dh0": plain(back[1]),
+        out.append({"hs": _arr(res[0]), "dX": _arr(back[0]), "dh0": _arr(back[1]),
                     "grads": plain(back[2]) if isinstance(back[2], dict) else str(type(back[2]))})
     return out
 

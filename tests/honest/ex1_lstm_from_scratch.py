@@ -395,6 +395,18 @@ def lstm_backward(dhs, cache, dh_T=None, dC_T=None):
             total[k] += g[k]
     return np.stack(dXs[::-1]), (dh_next, dC_next), total
 ''',
+    "dX_as_a_list": '''
+def lstm_backward(dhs, cache, dh_T=None, dC_T=None):
+    T = len(cache)
+    dh_next = np.zeros(dhs[0].shape) if dh_T is None else dh_T
+    dC_next = np.zeros(dhs[0].shape) if dC_T is None else dC_T
+    grads = {}
+    dX = [None] * T  # returned as a list of the T arrays (D, B)
+    for t in range(T - 1, -1, -1):
+        dX[t], dh_next, dC_next, g = lstm_step_backward(dhs[t] + dh_next, dC_next, cache[t])
+        grads = {k: grads.get(k, 0.0) + v for k, v in g.items()}
+    return dX, (dh_next, dC_next), grads
+''',
 }
 
 SOFTMAX = {

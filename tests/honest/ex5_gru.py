@@ -266,6 +266,16 @@ def gru_backward(dhs, cache, dh_T=None):
     dX.reverse()
     return np.stack(dX), dnext, total
 ''',
+    "dX_as_a_list": '''
+def gru_backward(dhs, cache, dh_T=None):
+    dh = dh_T if dh_T is not None else np.zeros_like(dhs[-1])
+    dX, grads = [], {}
+    for t in reversed(range(len(cache))):
+        dx, dh, g = gru_step_backward(dhs[t] + dh, cache[t])
+        dX.insert(0, dx)  # a list of the T arrays (D, B)
+        grads = {k: grads[k] + v if k in grads else v for k, v in g.items()}
+    return dX, dh, grads
+''',
 }
 
 COUNT = {

@@ -522,3 +522,10 @@ CHECK_COUNTRY_UNIT = register(
 def check_country_unit(choice: Any, seed: int | None = None) -> None:
     """COUNTRY_UNIT = {"state", "unit"}: judged on fresh stories with the shipped model."""
     run_check(CHECK_COUNTRY_UNIT.name, choice, seed)
+
+
+#: check -> the checks of the functions it uses (see ``autograder.checks.ex1.REQUIRES``)
+REQUIRES: dict[str, tuple[str, ...]] = {
+    CHECK_TRACKER.name: (CHECK_RECORD.name, CHECK_TRACKING.name),
+    CHECK_COUNTRY_UNIT.name: (CHECK_RECORD.name, CHECK_COUNTRY_FINDER.name),
+}

@@ -332,3 +332,9 @@ def check_conclusion(
         {"trained": trained, "table": table, "most_important": most_important},
         seed,
     )
+
+
+#: check -> the checks of the functions it uses (see ``autograder.checks.ex1.REQUIRES``)
+REQUIRES: dict[str, tuple[str, ...]] = {
+    CHECK_BACKWARD.name: (CHECK_FORWARD.name,),
+}

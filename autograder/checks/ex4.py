@@ -307,3 +307,10 @@ CHECK_FIRST = register(Check("ex4.first_symbol_rnn", _trained_inputs, _trained_r
 def check_first_symbol_rnn(params: Any, seed: int | None = None) -> None:
     """A vanilla RNN trained on first_symbol at T=50, evaluated on fresh sequences."""
     run_check(CHECK_FIRST.name, params, seed)
+
+
+#: check -> the checks of the functions it uses (see ``autograder.checks.ex1.REQUIRES``):
+#: the trained models learn from the student's own generator
+REQUIRES: dict[str, tuple[str, ...]] = {
+    CHECK_TRAINED.name: (CHECK_GENERATOR.name,),
+}

@@ -149,3 +149,20 @@ def test_requirements_close_transitively():
     requires = {"c": ("b",), "b": ("a",)}
     assert attribution.closure(["c"], requires) == {"a", "b"}
     assert attribution.closure(["a"], requires) == set()
+
+
+def test_verbose_adds_the_full_traceback_of_each_failed_cell():
+    from autograder.judge import ExerciseResult
+
+    nb, roles = _notebook_and_roles()
+    result = ExerciseResult("ex9_demo", "ex9.ipynb", "failed", executed=nb,
+                            assembled=Assembled(nb, roles))
+    ex = {"exercise": "ex9_demo", "notebook": "ex9.ipynb", "status": "failed",
+          "passed": False, "points": 0.0, "max_points": 3.0,
+          "tests": [_test("test_f", False, "ValueError: matmul")]}
+    doc = {"extra_data": {"exercises": [ex]}}
+    short = terminal.details(doc, [result])
+    full = terminal.details(doc, [result], verbose=True)
+    assert "Traceback" not in short and "\x1b" not in full
+    assert "ValueError Traceback (most recent call last)" in full
+    assert "----> 2     return x @ x" in full

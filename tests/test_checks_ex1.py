@@ -155,3 +155,14 @@ def test_memorised_accepts_a_model_that_knows_the_text():
     v = REGISTRY["ex1.memorised"].judge({"text": text}, run.params)
     assert v.ok == (accuracy >= ex1.MEMORISE_MIN_ACCURACY)
     assert v.ok, v.message
+
+
+def test_a_bug_is_named_only_if_every_compared_output_matches_it():
+    """Gradients not summed over time leave dX right: the message must not blame dh_T / dC_T
+    (a variant that equals the correct dX on the general case) and names the real bug."""
+    ns = solution_namespace("ex1_lstm_from_scratch", MUTANTS["grads_not_summed_over_time"],
+                            skip=SKIP)
+    for seed in (0, 3, 11):
+        v = verdict(ns, "ex1.lstm_backward", seed)
+        assert not v.ok and "dh_T / dC_T" not in v.message, v.message
+        assert "keep only one step" in v.message, v.message

@@ -14,11 +14,12 @@ from pathlib import Path
 import nbformat
 import pytest
 from course_harness import ROOT, answer_sources, grade_id, released_notebook, source_notebook
-from honest import ex1_lstm_from_scratch, ex5_gru
+from honest import ex1_lstm_from_scratch, ex2_gate_analysis, ex4_long_range, ex5_gru
 
 from autograder.grade import find_targets, grade_all
 
-CORPORA = {"ex1_lstm_from_scratch": ex1_lstm_from_scratch, "ex5_gru": ex5_gru}
+CORPORA = {"ex1_lstm_from_scratch": ex1_lstm_from_scratch, "ex2_gate_analysis": ex2_gate_analysis,
+           "ex4_long_range": ex4_long_range, "ex5_gru": ex5_gru}
 
 
 def _defs(source: str) -> dict[str, str]:
@@ -53,7 +54,7 @@ def honest_notebook(exercise: str, student: str) -> nbformat.NotebookNode:
                 "solution"):
             continue
         wanted = [n for n in _defs(solutions[gid]) if n]
-        if all(n in mine for n in wanted):
+        if wanted and all(n in mine for n in wanted):
             parts = [mine[""]] + [mine[n] for n in wanted] + [_rest(solutions[gid])]
             cell.source = "\n\n\n".join(p for p in parts if p.strip())
         else:
@@ -63,7 +64,8 @@ def honest_notebook(exercise: str, student: str) -> nbformat.NotebookNode:
 
 CASES = [("ex1_lstm_from_scratch", "student03"), ("ex1_lstm_from_scratch", "student09"),
          ("ex1_lstm_from_scratch", "student12"), ("ex5_gru", "student02"),
-         ("ex5_gru", "student11")]
+         ("ex5_gru", "student11"), ("ex2_gate_analysis", "student05"),
+         ("ex4_long_range", "student07")]
 
 
 @pytest.mark.slow

@@ -48,7 +48,7 @@ def temporal_order(T, batch, rng):
     ids[p1, np.arange(batch)] = np.where(first_y, 7, 6)
     ids[p2, np.arange(batch)] = np.where(second_y, 7, 6)
     X = np.eye(8)[ids].transpose(0, 2, 1)  # (T, 8, batch)
-    return X, (2 * first_y + second_y).astype(float)
+    return X, (2 * first_y + second_y).astype(int)
 ''',
     "permutation_int_onehot": '''
 def temporal_order(T, batch, rng):

@@ -76,23 +76,30 @@ def describe(role: Any) -> str:
     return "a notebook cell"
 
 
-def student_line(nb: NotebookNode, roles: list[Any], cell: NotebookNode) -> str:
-    """'your answer cell 'x', line 9: f = sigmoid(...)' for the innermost frame of ``cell``'s
-    traceback that lies in a cell the student wrote ('' if none does)."""
+def student_frame(nb: NotebookNode, roles: list[Any], cell: NotebookNode
+                  ) -> tuple[int, int] | None:
+    """(cell index, line) of the innermost frame of ``cell``'s traceback that lies in a cell
+    the student wrote (an answer cell or a cell of their own), None if no frame does."""
     text = traceback_text(cell)
-    if not text:
-        return ""
     by_count = {c.get("execution_count"): k for k, c in enumerate(nb.cells)
                 if c.get("cell_type") == "code" and c.get("execution_count") is not None}
     for count, line in reversed(_CELL_FRAME.findall(text)):
         k = by_count.get(int(count))
-        if k is None or getattr(roles[k], "kind", "") not in ("answer", "extra"):
-            continue
-        source = nb.cells[k].source.splitlines()
-        n = int(line)
-        code = source[n - 1].strip() if 0 < n <= len(source) else ""
-        return f"{describe(roles[k])}, line {n}" + (f": {code}" if code else "")
-    return ""
+        if k is not None and getattr(roles[k], "kind", "") in ("answer", "extra"):
+            return k, int(line)
+    return None
+
+
+def student_line(nb: NotebookNode, roles: list[Any], cell: NotebookNode) -> str:
+    """'your answer cell 'x', line 9: f = sigmoid(...)' for the innermost frame of ``cell``'s
+    traceback that lies in a cell the student wrote ('' if none does)."""
+    frame = student_frame(nb, roles, cell)
+    if frame is None:
+        return ""
+    k, n = frame
+    source = nb.cells[k].source.splitlines()
+    code = source[n - 1].strip() if 0 < n <= len(source) else ""
+    return f"{describe(roles[k])}, line {n}" + (f": {code}" if code else "")
 
 
 _SHAPE_WORDS = ("shape", "dimension", "broadcast", "align", "size")

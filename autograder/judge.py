@@ -318,8 +318,15 @@ def attribute_failures(assembled: Assembled, nb: NotebookNode, tests: list[CellR
             continue
         cell = nb.cells[i]
         error = _error(cell)
-        if error is None or error[0] != "NotImplementedError":  # a stub is not a bug to locate
-            result.where = attribution.student_line(nb, assembled.roles, cell)
+        if error is not None and error[0] == "NotImplementedError":
+            # a stub is not a bug to locate, but say whose stub it is (maybe a function used)
+            frame = attribution.student_frame(nb, assembled.roles, cell)
+            if frame is not None and assembled.roles[frame[0]].kind == "answer":
+                result.message = (f"{NOT_ATTEMPTED}: "
+                                  f"{attribution.describe(assembled.roles[frame[0]])} is "
+                                  "still to be written")
+            continue
+        result.where = attribution.student_line(nb, assembled.roles, cell)
         if result.where and not result.hint:
             result.hint = attribution.exception_hint(cell)
         if error is not None and error[0] == "NameError":
@@ -330,8 +337,8 @@ def attribute_failures(assembled: Assembled, nb: NotebookNode, tests: list[CellR
             if tests[m].passed or not (checks_of[m] & used):
                 continue
             name = attribution.function_name(sorted(checks_of[m] & used)[0])
-            todo = ("not written yet", "write") if tests[m].message == NOT_ATTEMPTED else (
-                "wrong", "fix")
+            todo = (("not written yet", "write")
+                    if tests[m].message.startswith(NOT_ATTEMPTED) else ("wrong", "fix"))
             result.message = (f"fails because `{name}` is {todo[0]} (see {tests[m].grade_id}); "
                               f"{todo[1]} that first")
             result.hint, result.where = "", ""
@@ -350,7 +357,11 @@ def _explain_name_error(assembled: Assembled, nb: NotebookNode, index: int,
             continue  # an earlier NameError is a knock-on too: look for its cause
         where = attribution.describe(role)
         if error[0] == "NotImplementedError":
-            result.message = f"{NOT_ATTEMPTED}: `{name}` comes from {where}"
+            frame = attribution.student_frame(nb, assembled.roles, nb.cells[k])
+            stub = (attribution.describe(assembled.roles[frame[0]]) if frame is not None
+                    and assembled.roles[frame[0]].kind == "answer" else where)
+            result.message = (f"{NOT_ATTEMPTED}: {stub} is still to be written (this test "
+                              f"needs `{name}`, which {where} defines)")
         else:
             result.message = (f"fails because {where} raised {error[0]}: {error[1]}; fix that "
                               f"first (this test needs `{name}`, which that cell defines)")

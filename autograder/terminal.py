@@ -80,6 +80,8 @@ def next_step(doc: dict[str, Any]) -> str:
                     f"from the top; `make grade EX={short}` (or `autograde --exercise {short}`) "
                     "grades it again.")
         first = failed[0]
+        if first["message"].startswith("not attempted yet"):
+            return f"Next: {first['grade_id']} in {ex['exercise']}: {first['message']}."
         where = f" ({first['where']})" if first.get("where") else ""
         return (f"Next: fix {first['grade_id']} in {ex['exercise']}{where}; add --verbose to "
                 "see the full tracebacks.")

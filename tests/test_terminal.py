@@ -166,3 +166,17 @@ def test_verbose_adds_the_full_traceback_of_each_failed_cell():
     assert "Traceback" not in short and "\x1b" not in full
     assert "ValueError Traceback (most recent call last)" in full
     assert "----> 2     return x @ x" in full
+
+
+def test_a_stub_in_a_function_used_is_named_not_the_test():
+    nb, roles = _notebook_and_roles()
+    nb.cells[2].outputs = [nbformat.v4.new_output(
+        "error", ename="NotImplementedError", evalue="not attempted yet",
+        traceback=["Cell In[4], line 1\n----> 1 checks.check_f(f)",
+                   "Cell In[2], line 2, in f(x)\n----> 2     raise NotImplementedError"])]
+    tests = [CellResult("test_f", 3, False, NOT_ATTEMPTED),
+             CellResult("test_y", 2, False, "NameError: name 'y' is not defined")]
+    attribute_failures(Assembled(nb, roles), nb, tests)
+    assert tests[0].message == (f"{NOT_ATTEMPTED}: your answer cell 'f_answer' is still to be "
+                                "written")
+    assert tests[0].where == ""  # a stub is no line to fix

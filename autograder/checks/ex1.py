@@ -909,13 +909,15 @@ def check_memorised(params: Params, seed: int | None = None) -> None:
     run_check(MEMORISE.name, params, seed)
 
 
-#: check -> the checks of the functions it calls: when one of those fails too, the grader
-#: reports "fails because `<function>` is wrong; fix that first" instead of its own message
+#: check -> the checks of the functions it calls whose failure makes it fail too: when one of
+#: those failed, the grader reports "fails because `<function>` is wrong; fix that first"
+#: instead of its own message. Left out on purpose: sigmoid and softmax (their checks test
+#: extreme inputs that the later checks never produce) and clip_gradients (training
+#: memorises the text without clipping too), so their failures never hide another bug.
 REQUIRES: dict[str, tuple[str, ...]] = {
-    STEP_FORWARD.name: (SIGMOID.name,),
     STEP_BACKWARD.name: (STEP_FORWARD.name,),
     FORWARD.name: (STEP_FORWARD.name,),
     BACKWARD.name: (FORWARD.name, STEP_BACKWARD.name),
-    CHAR_LOSS.name: (FORWARD.name, BACKWARD.name, SOFTMAX.name),
-    MEMORISE.name: (CHAR_LOSS.name, CLIP.name),
+    CHAR_LOSS.name: (FORWARD.name, BACKWARD.name),
+    MEMORISE.name: (CHAR_LOSS.name,),
 }

@@ -180,3 +180,10 @@ def test_a_stub_in_a_function_used_is_named_not_the_test():
     assert tests[0].message == (f"{NOT_ATTEMPTED}: your answer cell 'f_answer' is still to be "
                                 "written")
     assert tests[0].where == ""  # a stub is no line to fix
+
+
+def test_the_class_commands_take_short_names_too():
+    from autograder.instructor import _exercises
+
+    root = Path(__file__).resolve().parent.parent
+    assert _exercises(root, ["ex1", "ex5_gru"]) == ["ex1_lstm_from_scratch", "ex5_gru"]

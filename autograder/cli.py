@@ -4,7 +4,8 @@
 class (see docs/instructors.md and :mod:`autograder.instructor`); ``autograde publish DEST``
 writes the student template (:mod:`autograder.publish`, docs/classroom.md).
 
-Exit codes: 0 every exercise passed, 1 at least one did not, 2 bad usage (one line on stderr).
+Exit codes: 0 once the table is printed (it says what failed), 1 with ``--strict`` when an
+exercise did not pass (for CI), 2 bad usage (one line on stderr).
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", default="assignments",
                    help="a notebook, an exercise folder, a folder of exercises, or a student "
                         "repository (default: assignments)")
-    p.add_argument("--exercise", metavar="ID", help="grade only this exercise")
+    p.add_argument("--exercise", metavar="ID",
+                   help="grade only this exercise: its id or its short name (ex1 ... ex5)")
     p.add_argument("--course", metavar="DIR", type=Path,
                    help="the course whose source/ notebooks are trusted (default: the nearest "
                         "folder at or above PATH with source/ or release/)")
@@ -60,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="refuse (exit 2) where no grading sandbox can be made, instead of "
                         "grading unsandboxed with a warning (CI uses this)")
     p.add_argument("--jobs", type=int, metavar="N", help="exercises graded at the same time")
+    p.add_argument("--strict", action="store_true",
+                   help="exit with code 1 when an exercise did not pass (for CI)")
+    p.add_argument("--verbose", action="store_true",
+                   help="also print the full traceback of every failed test cell")
     return p
 
 
@@ -114,6 +120,7 @@ def run(argv: list[str] | None = None) -> int:
         if args.exercise or (argv and args.path != "assignments"):
             raise UsageError("--merge takes result files, not a PATH or --exercise")
         doc = _load_results(args.merge)
+        results = []
     else:
         targets = find_targets(Path(args.path), args.exercise, args.course)
         if args.require_sandbox:
@@ -132,6 +139,11 @@ def run(argv: list[str] | None = None) -> int:
         doc = report.results_json(results)
     _write(json_path, json.dumps(doc, indent=1) + "\n")
     print(report.table(doc))
+    from autograder import terminal
+
+    more = terminal.details(doc, results, verbose=args.verbose)
+    if more:
+        print(more)
     if args.github:
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary:
@@ -147,7 +159,7 @@ def run(argv: list[str] | None = None) -> int:
         if outputs:  # each exercise as a runner result of Classroom's reporter
             with open(outputs, "a", encoding="utf-8") as fh:
                 fh.write("".join(f"{line}\n" for line in report.classroom_outputs(doc)))
-    return 0 if report.all_passed(doc) else 1
+    return 1 if args.strict and not report.all_passed(doc) else 0
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -90,6 +90,18 @@ def known_exercises(root: Path) -> list[str]:
     return sorted(ids)
 
 
+def resolve_exercise(name: str, known: list[str]) -> str:
+    """An exercise id from its id or its short name ('ex1' for 'ex1_lstm_from_scratch');
+    UsageError naming the known ones otherwise."""
+    if name in known:
+        return name
+    matches = [ex for ex in known if ex.split("_", 1)[0] == name]
+    if len(matches) == 1:
+        return matches[0]
+    shown = ", ".join(f"{ex.split('_', 1)[0]} ({ex})" for ex in known) or "none"
+    raise UsageError(f"unknown exercise {name!r}; known: {shown}")
+
+
 def _target(root: Path, exercise: str, notebook: Path) -> Target:
     source = root / "source" / exercise / f"{exercise}.ipynb"
     release = root / "release" / exercise / f"{exercise}.ipynb"
@@ -127,8 +139,8 @@ def find_targets(
     if root is None:
         raise UsageError(f"{path}: no course here (no source/ or release/ folder at or above it)")
     known = known_exercises(root)
-    if exercise is not None and exercise not in known:
-        raise UsageError(f"unknown exercise {exercise!r}; known: {', '.join(known) or 'none'}")
+    if exercise is not None:
+        exercise = resolve_exercise(exercise, known)
     if path.is_file():
         if path.suffix != ".ipynb":
             raise UsageError(f"{path}: not a notebook (.ipynb)")

@@ -58,14 +58,16 @@ def _course(path: Path) -> Path:
 
 
 def _exercises(course: Path, chosen: list[str] | None) -> list[str]:
-    from autograder.grade import known_exercises
+    from autograder import errors
+    from autograder.grade import known_exercises, resolve_exercise
 
     known = known_exercises(course)
     if not known:
         raise UsageError(f"{course}: the course has no exercise notebooks in source/ or release/")
-    for ex in chosen or []:
-        if ex not in known:
-            raise UsageError(f"unknown exercise {ex!r}; known: {', '.join(known)}")
+    try:  # ids or short names (ex1)
+        chosen = [resolve_exercise(ex, known) for ex in chosen or []]
+    except errors.UsageError as exc:
+        raise UsageError(str(exc)) from None
     return list(dict.fromkeys(chosen)) if chosen else known
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from nbformat.notebooknode import NotebookNode
 
-from autograder import diagnose
+from autograder import attribution, diagnose
 from autograder.assemble import Assembled
 from autograder.plan import PlannedCall
 from autograder.probe import ProbeFormatError, ProbeRecord, parse_record, records_from_outputs
@@ -53,6 +53,9 @@ class CellResult:
     hint: str = ""
     #: number of probe records that were judged here
     records: int = 0
+    #: where an exception came from in the student's own cells ("your answer cell 'x', line 9:
+    #: code"), when the cell failed with one
+    where: str = ""
 
     @property
     def points(self) -> float:
@@ -391,4 +394,73 @@ def judge_execution(assembled: Assembled, execution: Execution, cell_timeout: fl
             result.passed = False
             result.message = flag
         tests.append(result)
+    attribute_failures(assembled, execution.nb, tests, skip=(flag,) if flag else ())
     return tests, notes
+
+
+def attribute_failures(assembled: Assembled, nb: NotebookNode, tests: list[CellResult],
+                       skip: tuple[str, ...] = ()) -> None:
+    """Point failed test cells at their cause (see :mod:`autograder.attribution`), in place:
+    the student's line of an exception, an earlier cell that failed to define a name, an
+    earlier function that is wrong. Messages in ``skip`` are left alone."""
+    requires = attribution.requirements(check_packages())
+    cells = assembled.test_cells()
+    checks_of = [set().union(*[check_names(c) for c in check_calls(role.trusted_source)])
+                 for _, role in cells]
+    for n, ((i, _role), result) in enumerate(zip(cells, tests, strict=True)):
+        if result.passed or result.message in skip:
+            continue
+        cell = nb.cells[i]
+        error = _error(cell)
+        if error is not None and error[0] == "NotImplementedError":
+            # a stub is not a bug to locate, but say whose stub it is (maybe a function used)
+            frame = attribution.student_frame(nb, assembled.roles, cell)
+            if frame is not None and assembled.roles[frame[0]].kind == "answer":
+                result.message = (f"{NOT_ATTEMPTED}: "
+                                  f"{attribution.describe(assembled.roles[frame[0]])} is "
+                                  "still to be written")
+            continue
+        result.where = attribution.student_line(nb, assembled.roles, cell)
+        if result.where and not result.hint:
+            result.hint = attribution.exception_hint(cell)
+        if error is not None and error[0] == "NameError":
+            _explain_name_error(assembled, nb, i, result, error[1])
+            continue
+        used = attribution.closure(checks_of[n], requires)
+        for m in range(n):
+            if tests[m].passed or not (checks_of[m] & used):
+                continue
+            name = attribution.function_name(sorted(checks_of[m] & used)[0])
+            todo = (("not written yet", "write")
+                    if tests[m].message.startswith(NOT_ATTEMPTED) else ("wrong", "fix"))
+            result.message = (f"fails because `{name}` is {todo[0]} (see {tests[m].grade_id}); "
+                              f"{todo[1]} that first")
+            result.hint, result.where = "", ""
+            break
+
+
+def _explain_name_error(assembled: Assembled, nb: NotebookNode, index: int,
+                        result: CellResult, evalue: str) -> None:
+    """A test cell's NameError: name the earlier cell that failed to define the name."""
+    found = re.search(r"name '([^']+)' is not defined", evalue)
+    name = found.group(1) if found else "a name"
+    for k in range(index - 1, -1, -1):
+        role = assembled.roles[k]
+        error = _error(nb.cells[k])
+        if role.kind == "test" or error is None or error[0] == "NameError":
+            continue  # an earlier NameError is a knock-on too: look for its cause
+        where = attribution.describe(role)
+        if error[0] == "NotImplementedError":
+            frame = attribution.student_frame(nb, assembled.roles, nb.cells[k])
+            stub = (attribution.describe(assembled.roles[frame[0]]) if frame is not None
+                    and assembled.roles[frame[0]].kind == "answer" else where)
+            result.message = (f"{NOT_ATTEMPTED}: {stub} is still to be written (this test "
+                              f"needs `{name}`, which {where} defines)")
+        else:
+            result.message = (f"fails because {where} raised {error[0]}: {error[1]}; fix that "
+                              f"first (this test needs `{name}`, which that cell defines)")
+            result.where = attribution.student_line(nb, assembled.roles, nb.cells[k])
+            result.hint = attribution.exception_hint(nb.cells[k])
+        return
+    result.message = (f"`{name}` is not defined: no cell defines it any more; keep the names "
+                      "the notebook gives to functions and variables")

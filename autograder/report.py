@@ -45,7 +45,7 @@ def exercise_json(result: ExerciseResult) -> dict[str, Any]:
         "tests": [
             {"grade_id": t.grade_id, "passed": t.passed, "points": t.points,
              "max_points": t.max_points, "message": t.message, "hint": t.hint,
-             "seeds": result.seeds.get(t.grade_id, [])}
+             "seeds": result.seeds.get(t.grade_id, []), "where": t.where}
             for t in result.tests
         ],
     }
@@ -295,6 +295,8 @@ def feedback_html(result: ExerciseResult) -> str:
                             f"({t.points:g}/{t.max_points:g})")
                     if t.message:
                         text += f": {t.message}"
+                    if t.where:
+                        text += f"\nat {t.where}"
                     if t.hint:
                         text += f"\n{t.hint}"
                     body.append(f"<div class='verdict {cls}'>{html.escape(text)}</div>")

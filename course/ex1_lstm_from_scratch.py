@@ -88,13 +88,18 @@ def build() -> NotebookNode:
 
         ## 2. The sigmoid
 
-        Every gate is squashed by `σ(z) = 1 / (1 + e^(−z))`. Written literally, `e^(−z)`
-        overflows for `z = −800` and NumPy warns. Write a version that is exact and never
-        overflows (hint: `σ(z) = ½·(1 + tanh(z/2))`, or treat `z ≥ 0` and `z < 0` separately).
+        Every gate is squashed by `σ(z) = 1 / (1 + e^(−z))`. Written literally, `e^(−z)` is `inf`
+        for `z = −800` and NumPy warns; a form such as `e^z / (1 + e^z)` even gives `inf / inf =
+        NaN`. Write a version that is exact and finite for every `z` (hint: `σ(z) = ½·(1 +
+        tanh(z/2))`, or treat `z ≥ 0` and `z < 0` separately). Only the values count: a NumPy
+        warning never costs a point, a NaN does.
         """),
         answer("sigmoid_answer", """
         def sigmoid(z):
-            \"\"\"Elementwise logistic function of an array z of any shape.\"\"\"
+            \"\"\"Elementwise logistic function of an array z of any shape.
+
+            Returns an array of z's shape, exact and finite also for z = ±800.
+            \"\"\"
             ### BEGIN SOLUTION
             return 0.5 * (1.0 + np.tanh(0.5 * z))
             ### END SOLUTION
@@ -128,6 +133,8 @@ def build() -> NotebookNode:
 
             x (D, B), h_prev (H, B), C_prev (H, B), p: dict of gate weights (H, H + D) and
             biases (H, 1). Returns h (H, B), C (H, B) and a cache for lstm_step_backward.
+            Rule: do not change x, h_prev, C_prev or p in place (the caller still needs them);
+            build new arrays. Changing arrays you created yourself is fine.
             \"\"\"
             ### BEGIN SOLUTION
             hx = np.concatenate([h_prev, x], axis=0)
@@ -178,6 +185,8 @@ def build() -> NotebookNode:
 
             dh (H, B), dC_next (H, B), cache from lstm_step_forward.
             Returns dx (D, B), dh_prev (H, B), dC_prev (H, B) and grads (dict, parameter shapes).
+            You may change dh and dC_next in place; the forward inputs kept in the cache
+            (x, h_prev, C_prev, p) must stay unchanged.
             \"\"\"
             ### BEGIN SOLUTION
             c = cache
@@ -288,7 +297,11 @@ def build() -> NotebookNode:
         """),
         answer("lstm_forward_answer", """
         def lstm_forward(X, h0, C0, p):
-            \"\"\"X (T, D, B), h0 and C0 (H, B) -> hs (T, H, B), (h_T, C_T), cache.\"\"\"
+            \"\"\"X (T, D, B), h0 and C0 (H, B) -> hs (T, H, B), (h_T, C_T), cache.
+
+            hs[t] is the hidden state after step t; the cache is whatever lstm_backward needs
+            (e.g. the list of step caches). Rule: do not change X, h0, C0 or p in place.
+            \"\"\"
             ### BEGIN SOLUTION
             h, C = h0, C0
             hs, caches = [], []
@@ -316,7 +329,12 @@ def build() -> NotebookNode:
         """),
         answer("lstm_backward_answer", """
         def lstm_backward(dhs, cache, dh_T=None, dC_T=None):
-            \"\"\"dhs (T, H, B) -> dX (T, D, B), (dh0 (H, B), dC0 (H, B)), grads.\"\"\"
+            \"\"\"dhs (T, H, B) -> dX (T, D, B), (dh0 (H, B), dC0 (H, B)), grads.
+
+            dh_T, dC_T (H, B) or None: gradients arriving at the final state. grads holds the
+            eight parameter gradients summed over the steps. You may change dhs, dh_T and dC_T
+            in place (e.g. `dhs[t - 1] += dh_prev`).
+            \"\"\"
             ### BEGIN SOLUTION
             T = dhs.shape[0]
             dh_next = np.zeros_like(dhs[0]) if dh_T is None else dh_T
@@ -375,7 +393,10 @@ def build() -> NotebookNode:
         """),
         answer("softmax_answer", """
         def softmax_cross_entropy(logits, targets):
-            \"\"\"logits (V, N), targets int (N,) -> (mean loss: float, dlogits (V, N)).\"\"\"
+            \"\"\"logits (V, N), targets int (N,) -> (mean loss: float, dlogits (V, N)).
+
+            Finite for any logits (here some are near 1000). You may change logits in place.
+            \"\"\"
             ### BEGIN SOLUTION
             z = logits - logits.max(axis=0, keepdims=True)
             probs = np.exp(z)
@@ -402,7 +423,7 @@ def build() -> NotebookNode:
         def clip_gradients(grads, max_value=5.0):
             \"\"\"Clip every entry of every array in the dict grads to [-max_value, max_value].
 
-            Returns a dict with the same keys.
+            Returns a dict with the same keys (a new dict, or grads itself clipped in place).
             \"\"\"
             ### BEGIN SOLUTION
             return {k: np.clip(v, -max_value, max_value) for k, v in grads.items()}
@@ -424,6 +445,10 @@ def build() -> NotebookNode:
         answer("char_loss_answer", """
         def char_loss(p, inputs, targets, h0, C0):
             \"\"\"inputs, targets int (T, B) -> (mean loss, grads of all 12 parameters, (h_T, C_T)).
+
+            p holds Wf, Wi, WC, Wo (H, H + V), bf, bi, bC, bo (H, 1), Wy (V, H), by (V, 1);
+            h0, C0 (H, B). grads has the same keys and shapes as p. Rule: do not change p,
+            inputs, targets, h0 or C0 in place.
             \"\"\"
             ### BEGIN SOLUTION
             T, B = inputs.shape
@@ -483,7 +508,11 @@ def build() -> NotebookNode:
         """),
         answer("train_answer", """
         def train_memorise(text, hidden_size=32, steps=150, lr=0.02, seed=0):
-            \"\"\"Train a char LSTM on text; return (params, list of losses).\"\"\"
+            \"\"\"Train a char LSTM on text; return (params, list of losses).
+
+            params: the dict of char_loss (V = len(set(text)) characters, H = hidden_size);
+            the losses: one float per step.
+            \"\"\"
             ### BEGIN SOLUTION
             rng = np.random.default_rng(seed)
             chars = sorted(set(text))

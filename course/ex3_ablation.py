@@ -164,7 +164,9 @@ def build() -> NotebookNode:
         `init_char_lm(7, HIDDEN, cell=cell, rng=np.random.default_rng(seed))`, then for
         `STEPS` steps take the next `CHUNK` symbols of the streams, compute loss and gradients
         **starting from the state the previous chunk ended in** (start from `None`), clip to
-        global norm 1 and take an Adam step. Then train every variant on each seed of `SEEDS`
+        global norm 1 and take an Adam step (`clip_global_norm(grads, 1.0)` rescales `grads`
+        in place and returns the norm before clipping; `Adam(LR).step(p, grads)` updates `p` in
+        place). Then train every variant on each seed of `SEEDS`
         (a fresh stream per seed, `reber_stream(seed, STEPS * CHUNK, BATCH)`, shared by the
         variants) and collect `TRAINED[variant] = [params of seed 0, seed 1, seed 2]`.
         The grader evaluates these parameters itself on a stream your notebook never saw.

@@ -134,7 +134,9 @@ def build() -> NotebookNode:
           cross-entropy and its exact gradients;
         * `sequence_forward(p, X, cell=cell)` → `(logits (4, B), cache)`;
         * `Adam(lr)` with `.step(p, grads)` (updates `p` in place) and
-          `clip_global_norm(grads, max_norm)`.
+          `clip_global_norm(grads, max_norm)`, which rescales every array of `grads` **in
+          place** by one common factor so their global norm is at most `max_norm`, and returns
+          the norm before clipping (use `grads` afterwards, not the return value).
 
         **Task.** Write `train(cell, task, T, steps, seed, forget_bias=None)`: initialise with
         `rng = np.random.default_rng(seed)`, optionally overwrite the LSTM's `bf` with

@@ -72,7 +72,11 @@ def build() -> NotebookNode:
         """),
         answer("gru_step_forward_answer", """
         def gru_step_forward(x, h_prev, p):
-            \"\"\"One GRU step: x (D, B), h_prev (H, B), p -> h (H, B), cache.\"\"\"
+            \"\"\"One GRU step: x (D, B), h_prev (H, B), p -> h (H, B), cache.
+
+            p: Wz, Wr, Wh (H, H + D) reading [h_prev; x], bz, br, bh (H, 1). Rule: do not
+            change x, h_prev or p in place; build new arrays.
+            \"\"\"
             ### BEGIN SOLUTION
             hx = np.concatenate([h_prev, x], axis=0)
             z = sigmoid(p["Wz"] @ hx + p["bz"])
@@ -107,7 +111,10 @@ def build() -> NotebookNode:
         """),
         answer("gru_step_backward_answer", """
         def gru_step_backward(dh, cache):
-            \"\"\"dh (H, B) -> dx (D, B), dh_prev (H, B), grads (dict, parameter shapes).\"\"\"
+            \"\"\"dh (H, B) -> dx (D, B), dh_prev (H, B), grads (dict, parameter shapes).
+
+            You may change dh in place; the forward inputs kept in the cache must stay unchanged.
+            \"\"\"
             ### BEGIN SOLUTION
             c = cache
             p, H = c["p"], c["z"].shape[0]
@@ -143,7 +150,10 @@ def build() -> NotebookNode:
         """),
         answer("gru_sequence_answer", """
         def gru_forward(X, h0, p):
-            \"\"\"X (T, D, B), h0 (H, B) -> hs (T, H, B), h_T (H, B), cache.\"\"\"
+            \"\"\"X (T, D, B), h0 (H, B) -> hs (T, H, B), h_T (H, B), cache.
+
+            Rule: do not change X, h0 or p in place.
+            \"\"\"
             ### BEGIN SOLUTION
             h, hs, caches = h0, [], []
             for t in range(X.shape[0]):
@@ -155,7 +165,11 @@ def build() -> NotebookNode:
 
 
         def gru_backward(dhs, cache, dh_T=None):
-            \"\"\"dhs (T, H, B) -> dX (T, D, B), dh0 (H, B), grads.\"\"\"
+            \"\"\"dhs (T, H, B) -> dX (T, D, B), dh0 (H, B), grads.
+
+            dh_T (H, B) or None: the gradient arriving at the final state. grads: the six
+            parameter gradients summed over the steps. You may change dhs and dh_T in place.
+            \"\"\"
             ### BEGIN SOLUTION
             dh = np.zeros_like(dhs[0]) if dh_T is None else dh_T
             grads, dxs = {}, [None] * len(cache)
@@ -249,6 +263,28 @@ def build() -> NotebookNode:
         (`sequence_forward` gives the logits `(4, B)`), and the training time in `seconds`.
         The grader re-evaluates your parameters itself — on these held-out sets and on fresh
         ones — so report what you measured.
+
+        **`BUDGET` fixes every choice of the race**: hidden size, learning rate, seed, the
+        optimizer, the char model's batch size and sequence length, the classifier's batch, and
+        the steps of each task. Use all of them, for both cells; the grader's thresholds for the
+        trained GRU (a char loss below `checks.LM_MAX_LOSS` nats on fresh stories, an accuracy
+        of at least `checks.TASK_MIN_ACCURACY` on fresh temporal-order sequences) hold for a
+        correct GRU trained with this budget, not with another optimizer or fewer steps.
+
+        The calls you need (already imported; the signatures are those of the course library):
+
+        * `init_char_lm(V, H, cell, rng)` → the cell's parameters plus `Wy (V, H)`, `by (V, 1)`;
+        * `make_optimizer(name, lr)` → an optimizer (`"sgd"`, `"adagrad"`, `"adam"`); its
+          `.step(p, grads)` updates `p` in place;
+        * `LMRun(params, optimizer, cell, batch_size, seq_length)` holds a training run;
+          `train_char_lm(run, ids, steps)` does `steps` truncated-BPTT steps on the ids `(N,)`
+          (`batch_size` parallel streams, chunks of `seq_length` characters, gradients clipped
+          to ±5) and updates `run` in place: `run.params`, `run.step`, `run.losses`;
+        * `train_classifier(task, cell, T, steps, hidden, lr, seed, batch, optimizer)` →
+          `(params, history)`: a fresh batch of `task` sequences every step;
+        * `char_lm_loss(p, inputs, targets, None, cell)` → `(loss, grads, final_state)` from a
+          zero state, `inputs` and `targets` int `(N,)`;
+        * `sequence_forward(p, X, None, cell)` → `(logits (K, B), cache)`.
         """),
         code("""
         my_gru = SimpleNamespace(
@@ -264,25 +300,32 @@ def build() -> NotebookNode:
         TEXT = checks.training_text()
         VOCAB = checks.corpus_vocab()
         TRAIN_IDS = VOCAB.encode(TEXT)
-        BUDGET = {"hidden": 32, "lr": 3e-2, "seed": 0, "lm_steps": 40, "task_steps": 120}
+        BUDGET = {"hidden": 32, "lr": 3e-2, "seed": 0, "optimizer": "adam",
+                  "batch_size": 16, "seq_length": 32, "lm_steps": 40,
+                  "task_batch": 32, "task_steps": 120}
         print(f"{len(TEXT)} characters, vocabulary of {len(VOCAB)}; budget {BUDGET}")
         """),
         answer("race_answer", """
         def train_and_evaluate(cell, budget=BUDGET):
             \"\"\"Train a char model and a temporal-order classifier with `cell`; evaluate them.
 
-            Returns {"lm_params", "task_params", "lm_loss", "task_accuracy", "seconds"}.
+            cell: "lstm" or a cell object such as my_gru; budget: every training choice.
+            Returns {"lm_params", "task_params", "lm_loss", "task_accuracy", "seconds"}:
+            the two parameter dicts, the char loss on checks.eval_text() (float), the accuracy
+            on checks.eval_task() (float in [0, 1]) and the training time in seconds.
             \"\"\"
             ### BEGIN SOLUTION
             start = time.perf_counter()
             rng = np.random.default_rng(budget["seed"])
             run = LMRun(params=init_char_lm(len(VOCAB), budget["hidden"], cell, rng),
-                        optimizer=make_optimizer("adam", budget["lr"]), cell=cell,
-                        batch_size=16, seq_length=32)
+                        optimizer=make_optimizer(budget["optimizer"], budget["lr"]), cell=cell,
+                        batch_size=budget["batch_size"], seq_length=budget["seq_length"])
             train_char_lm(run, TRAIN_IDS, steps=budget["lm_steps"])
             task_params, _ = train_classifier(checks.TASK, cell, T=checks.TASK_T,
                                               steps=budget["task_steps"], hidden=budget["hidden"],
-                                              lr=budget["lr"], seed=budget["seed"])
+                                              lr=budget["lr"], seed=budget["seed"],
+                                              batch=budget["task_batch"],
+                                              optimizer=budget["optimizer"])
             seconds = time.perf_counter() - start
             eval_ids = VOCAB.encode(checks.eval_text())
             lm_loss, _, _ = char_lm_loss(run.params, eval_ids[:-1], eval_ids[1:], None, cell)

@@ -78,7 +78,21 @@ def test(grade_id: str, points: float, visible: str, hidden: str = "") -> Notebo
     )
 
 
+def points_of(cells: list[NotebookNode]) -> float:
+    """The points of an exercise: the sum over its graded cells (the one source of truth)."""
+    return float(sum(c.get("metadata", {}).get("nbgrader", {}).get("points") or 0
+                     for c in cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")))
+
+
+POINTS_LINE = "**This exercise is worth {points:g} points**, spread over its graded test cells."
+
+
 def notebook(cells: list[NotebookNode]) -> NotebookNode:
+    """The notebook of ``cells``; the first markdown cell gets the exercise's points."""
+    first = next((c for c in cells if c.cell_type == "markdown"), None)
+    if first is not None:
+        first.source = first.source.rstrip() + "\n\n" + POINTS_LINE.format(
+            points=points_of(cells))
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata["language_info"] = {"name": "python"}

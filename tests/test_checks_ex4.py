@@ -149,7 +149,7 @@ def test_untrained_or_swapped_models_fail(trained) -> None:
         "lstm": init_classifier(8, 16, 4, "lstm", np.random.default_rng(0)),
         "rnn": trained["rnn"],
     }
-    assert "LSTM classifies" in failure(ex4.check_trained_models, untrained)
+    assert "TRAINED['lstm'] on" in failure(ex4.check_trained_models, untrained)
     swapped = {"lstm": trained["rnn"], "rnn": trained["lstm"]}
     assert "missing the keys" in failure(ex4.check_trained_models, swapped)
 

@@ -8,7 +8,6 @@ with the outputs of typical bugs so the message can name the likely mistake.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -90,6 +89,17 @@ def _mutated(originals: dict[str, Any], passed: dict[str, Any]) -> list[str]:
     return changed
 
 
+def _arr(value: Any) -> Any:
+    """An output that should be an array, as plain data: a list or tuple of arrays (e.g. the
+    hidden states of every step, not stacked) counts as the array it stacks to."""
+    if isinstance(value, list | tuple):
+        try:
+            return np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            pass
+    return plain(value)
+
+
 def _unpack(result: Any, n: int, what: str) -> list[Any] | str:
     if not isinstance(result, tuple | list) or len(result) != n:
         n_got = len(result) if isinstance(result, tuple | list) else None
@@ -101,20 +111,34 @@ def _unpack(result: Any, n: int, what: str) -> list[Any] | str:
 def _scalar(value: Any) -> float | str:
     """A Python float (probe records carry it exactly), or a message saying why not."""
     try:
-        if np.ndim(value) == 0:
-            return float(value)
+        if np.size(value) == 1:  # a plain number, a 0-d array, or an array of one element
+            return float(np.asarray(value, dtype=np.float64).reshape(()))
     except (TypeError, ValueError):
         pass
     return f"the loss should be a single number, got {type(value).__name__} " \
            f"of shape {np.shape(value)}"
 
 
-def _mutation_problem(case: dict[str, Any]) -> str | None:
+#: the rule stated in the answer cells of the functions whose inputs must stay unchanged
+IN_PLACE_RULE = ("the rule in its answer cell: do not change the arrays you are given in "
+                 "place; build new ones (e.g. `C = f * C_prev + i * C_tilde`, not "
+                 "`C_prev *= f`)")
+
+
+def _mutation_problem(case: dict[str, Any], function: str) -> str | None:
+    """The in-place rule broken by ``function``, naming the arguments it changed."""
     mutated = case.get("mutated") or []
     if mutated:
-        return (f"your code changed its inputs in place ({', '.join(mutated)}); "
-                "compute new arrays instead (e.g. `C = f * C_prev + ...`, not `C_prev *= f`)")
+        return (f"`{function}` changed {', '.join(mutated)} in place, which breaks "
+                f"{IN_PLACE_RULE}")
     return None
+
+
+def depends_on(function: str, what: str = "") -> str:
+    """The message of a check that fails only because an earlier function is wrong."""
+    detail = f" ({what})" if what else ""
+    return (f"fails because `{function}` is wrong{detail}; fix that first: its own test says "
+            "what is wrong, and this one will pass once it does")
 
 
 def _first(problems: list[str | None]) -> str | None:
@@ -148,11 +172,11 @@ def _sigmoid_inputs(seed: int) -> dict[str, Any]:
 
 
 def _sigmoid_run(fn: Callable, inputs: dict[str, Any]) -> dict[str, Any]:
+    # NumPy's warnings (e.g. the harmless underflow of exp(-800)) never cost a point: only
+    # the values count, and a NaN or inf among them is wrong.
     z = inputs["z"].copy()
-    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
-        warnings.simplefilter("always")
-        out = fn(z)
-    return {"s": plain(out), "warned": bool(caught), "mutated": _mutated(inputs, {"z": z})}
+    out = fn(z)
+    return {"s": _arr(out)}
 
 
 def _sigmoid_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
@@ -163,16 +187,13 @@ def _sigmoid_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     if isinstance(s, np.ndarray) and s.shape == (z.size,):
         s = s.reshape(z.shape)
     problem = _first([
-        value_problem("sigmoid(z)", s, ref_sigmoid(z), atol=1e-10),
-        _mutation_problem(outputs),
+        value_problem("sigmoid(z)", s, ref_sigmoid(z)),
     ])
     if problem:
         if isinstance(s, np.ndarray) and s.shape == z.shape and not np.all(np.isfinite(s)):
-            problem += ": for very negative z, e^(-z) overflows; use a form that never does"
+            problem += (": for z = ±800, e^(∓z) is inf and inf / inf is NaN; use a form that "
+                        "stays finite, e.g. 0.5 * (1 + tanh(z / 2))")
         return Verdict(False, problem)
-    if outputs.get("warned"):
-        return Verdict(False, "sigmoid warns (overflow) for z = -800: use a numerically stable "
-                              "form, e.g. 0.5 * (1 + tanh(z / 2)) or split z >= 0 and z < 0")
     return Verdict(True)
 
 
@@ -180,7 +201,7 @@ SIGMOID = register(Check("ex1.sigmoid", _sigmoid_inputs, _sigmoid_run, _sigmoid_
 
 
 def check_sigmoid(fn: Callable, seed: int | None = None) -> None:
-    """sigmoid on an array, including very large |z|, elementwise, without warnings."""
+    """sigmoid on an array, including very large |z|, elementwise; warnings do not count."""
     run_check(SIGMOID.name, fn, seed)
 
 
@@ -201,7 +222,7 @@ def _variant_step(x, h_prev, C_prev, p, bug: str = "") -> tuple[np.ndarray, np.n
     act = ref_sigmoid if bug == "sigmoid_candidate" else np.tanh
     Ct = act(W["C"] @ hx + b["C"])
     C = (0.0 if bug == "no_cell_state" else f * C_prev) + i * Ct
-    o = ref_sigmoid(W["o"] @ hx + b["o"])
+    o = 1.0 if bug == "no_output_gate" else ref_sigmoid(W["o"] @ hx + b["o"])
     h = o * (C if bug == "no_tanh" else np.tanh(C))
     return h, C
 
@@ -213,6 +234,8 @@ STEP_BUGS = {
     "sigmoid_candidate": "the candidate C̃ must use tanh (values in [-1, 1]), not sigmoid",
     "no_cell_state": "the old cell state is dropped: C = f ⊙ C_prev + i ⊙ C̃",
     "no_tanh": "h = o ⊙ tanh(C), not o ⊙ C",
+    "no_output_gate": "the output gate is missing: h = o ⊙ tanh(C) with o = σ(Wo·[h_prev; x] "
+                      "+ bo), not tanh(C)",
 }
 
 
@@ -236,7 +259,7 @@ def _step_forward_run(fn: Callable, inputs: dict[str, Any]) -> list[dict[str, An
         if isinstance(res, str):
             out.append({"error": res})
             continue
-        out.append({"h": plain(res[0]), "C": plain(res[1]),
+        out.append({"h": _arr(res[0]), "C": _arr(res[1]),
                     "mutated": _mutated({k: case[k] for k in args}, args)})
     return out
 
@@ -262,7 +285,7 @@ def _step_forward_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
         wrong = _first([value_problem("C", out["C"], C_ref), value_problem("h", out["h"], h_ref)])
         if wrong:
             return _fail(k, case, wrong + _name_step_bug(case, out["h"], out["C"]))
-        problem = _mutation_problem(out)
+        problem = _mutation_problem(out, "lstm_step_forward")
         if problem:
             return _fail(k, case, problem)
     return Verdict(True)
@@ -284,23 +307,36 @@ def _step_backward_run(fns: Any, inputs: dict[str, Any]) -> list[dict[str, Any]]
     forward, backward = fns
     out = []
     for case in inputs["cases"]:
-        args = {k: _copy(case[k]) for k in ("x", "h_prev", "C_prev", "p", "dh", "dC_next")}
+        # the gradients dh, dC_next are the student's to change; the forward inputs are not
+        args = {k: _copy(case[k]) for k in ("x", "h_prev", "C_prev", "p")}
+        originals = {k: case[k] for k in args}
         res = _unpack(forward(args["x"], args["h_prev"], args["C_prev"], args["p"]), 3,
                       "lstm_step_forward")
         if isinstance(res, str):
             out.append({"error": res})
             continue
-        back = _unpack(backward(args["dh"], args["dC_next"], res[2]), 4, "lstm_step_backward")
+        by_forward = _mutated(originals, args)
+        back = _unpack(backward(case["dh"].copy(), case["dC_next"].copy(), res[2]), 4,
+                       "lstm_step_backward")
         if isinstance(back, str):
             out.append({"error": back})
             continue
         out.append({
-            "h": plain(res[0]), "C": plain(res[1]),
-            "dx": plain(back[0]), "dh_prev": plain(back[1]), "dC_prev": plain(back[2]),
+            "h": _arr(res[0]), "C": _arr(res[1]),
+            "dx": _arr(back[0]), "dh_prev": _arr(back[1]), "dC_prev": _arr(back[2]),
             "grads": plain(back[3]) if isinstance(back[3], dict) else str(type(back[3])),
-            "mutated": _mutated({k: case[k] for k in args}, args),
+            "mutated_by_forward": by_forward,
+            "mutated": [m for m in _mutated(originals, args) if m not in by_forward],
         })
     return out
+
+
+def _same_step_grads(out: dict[str, Any], want: tuple) -> bool:
+    """True if every output of a backward step equals ``want`` (dx, dh_prev, dC_prev, grads)."""
+    got_grads = out.get("grads")
+    return (close(out.get("dx"), want[0]) and close(out.get("dh_prev"), want[1])
+            and close(out.get("dC_prev"), want[2]) and isinstance(got_grads, dict)
+            and all(close(got_grads.get(k), v) for k, v in want[3].items()))
 
 
 STEP_GRAD_HINTS = {
@@ -326,11 +362,12 @@ def _step_backward_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
         x, h_prev, C_prev, p = case["x"], case["h_prev"], case["C_prev"], case["p"]
         h_ref, C_ref, cache = ref.lstm_step_forward(x, h_prev, C_prev, p)
         if not (close(out.get("h"), h_ref) and close(out.get("C"), C_ref)):
-            return _fail(k, case, "lstm_step_forward gives wrong h or C here: fix the forward "
-                                  "pass first (its check says more)")
+            return _fail(k, case, depends_on("lstm_step_forward", "h or C"))
+        if out.get("mutated_by_forward"):
+            return _fail(k, case, depends_on("lstm_step_forward", "changes its inputs in place"))
         dx, dh_prev, dC_prev, grads = ref.lstm_step_backward(case["dh"], case["dC_next"], cache)
         no_next = ref.lstm_step_backward(case["dh"], np.zeros_like(C_prev), cache)
-        if close(out.get("dx"), no_next[0]) and not close(out.get("dx"), dx):
+        if _same_step_grads(out, no_next) and not close(out.get("dx"), dx):
             return _fail(k, case, "the gradients ignore dC_next: the cell-state gradient is "
                                   "dC = dh ⊙ o ⊙ (1 − tanh²(C)) + dC_next")
         f = cache[2]
@@ -347,7 +384,7 @@ def _step_backward_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
                           "dh_prev is the top H rows of Σ_g W_gᵀ dz_g (the rows that read h)"),
             value_problem("dx", out.get("dx"), dx,
                           "dx is the bottom D rows of Σ_g W_gᵀ dz_g (the rows that read x)"),
-            _mutation_problem(out),
+            _mutation_problem(out, "lstm_step_backward"),
         ])
         if problem:
             return _fail(k, case, problem)
@@ -380,7 +417,7 @@ def _numgrad_run(fn: Callable, inputs: dict[str, Any]) -> dict[str, Any]:
         return float(np.sum(w * np.sin(x)) + 0.5 * np.sum(v * x**2))
 
     grad = fn(f, x)
-    return {"grad": plain(grad), "x_after": x.copy()}
+    return {"grad": _arr(grad), "x_after": x.copy()}
 
 
 def _numgrad_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
@@ -452,7 +489,7 @@ def _forward_run(fn: Callable, inputs: dict[str, Any]) -> list[dict[str, Any]]:
             out.append({"error": final})
             continue
         originals = {"X": case["X"], "h0": h0, "C0": C0, "p": case["p"]}
-        out.append({"hs": plain(res[0]), "h_T": plain(final[0]), "C_T": plain(final[1]),
+        out.append({"hs": _arr(res[0]), "h_T": _arr(final[0]), "C_T": _arr(final[1]),
                     "mutated": _mutated(originals, args)})
     return out
 
@@ -488,7 +525,7 @@ def _forward_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
                 if close(out.get("hs"), v_hs):
                     return Verdict(False, f"{label}{problem} (likely bug: {text})")
             return Verdict(False, label + problem)
-        problem = _mutation_problem(out)
+        problem = _mutation_problem(out, "lstm_forward")
         if problem:
             return Verdict(False, label + problem)
     return Verdict(True)
@@ -502,8 +539,8 @@ def check_lstm_forward(fn: Callable, seed: int | None = None) -> None:
     run_check(FORWARD.name, fn, seed)
 
 
-def _variant_bptt(case: dict[str, Any], bug: str) -> np.ndarray:
-    """dX of backpropagation through time with a typical bug (to name mistakes)."""
+def _variant_bptt(case: dict[str, Any], bug: str) -> tuple:
+    """(dX, (dh0, dC0), grads) of backpropagation through time with a typical bug."""
     X, h, C, p = case["X"], case["h_prev"], case["C_prev"], case["p"]
     caches = []
     for t in range(X.shape[0]):
@@ -513,11 +550,22 @@ def _variant_bptt(case: dict[str, Any], bug: str) -> np.ndarray:
     dh = np.zeros_like(h) if dh_T is None or bug == "final_ignored" else dh_T.copy()
     dC = np.zeros_like(C) if dC_T is None or bug == "final_ignored" else dC_T.copy()
     dX = np.zeros_like(X)
+    grads: Params = {}
     for t in range(X.shape[0] - 1, -1, -1):
-        dX[t], dh_prev, dC_prev, _ = ref.lstm_step_backward(case["dhs"][t] + dh, dC, caches[t])
+        dX[t], dh_prev, dC_prev, step = ref.lstm_step_backward(case["dhs"][t] + dh, dC, caches[t])
+        for k, v in step.items():
+            grads[k] = v if bug == "grads_not_summed" or k not in grads else grads[k] + v
         dh = np.zeros_like(dh_prev) if bug == "dh_not_carried" else dh_prev
         dC = np.zeros_like(dC_prev) if bug == "dC_not_carried" else dC_prev
-    return dX
+    return dX, (dh, dC), grads
+
+
+def _same_bptt(out: dict[str, Any], want: tuple) -> bool:
+    """True if every output of lstm_backward equals ``want`` = (dX, (dh0, dC0), grads)."""
+    got_grads = out.get("grads")
+    return (close(out.get("dX"), want[0]) and close(out.get("dh0"), want[1][0])
+            and close(out.get("dC0"), want[1][1]) and isinstance(got_grads, dict)
+            and all(close(got_grads.get(k), v) for k, v in want[2].items()))
 
 
 BPTT_BUGS = {
@@ -526,6 +574,7 @@ BPTT_BUGS = {
     "dh_not_carried": "the hidden-state gradient is not carried back: add each step's dh_prev "
                       "to dhs[t − 1]",
     "final_ignored": "dh_T / dC_T (gradients arriving at the final state) are ignored",
+    "grads_not_summed": "the parameter gradients keep only one step: sum them over all steps",
 }
 
 
@@ -538,10 +587,9 @@ def _backward_run(fns: Any, inputs: dict[str, Any]) -> list[dict[str, Any]]:
         if isinstance(res, str):
             out.append({"error": res})
             continue
-        args = {"dhs": case["dhs"].copy(), "dh_T": _copy(case["dh_T"]),
-                "dC_T": _copy(case["dC_T"])}
-        back = _unpack(backward(args["dhs"], res[2], args["dh_T"], args["dC_T"]), 3,
-                       "lstm_backward")
+        # the gradients dhs, dh_T, dC_T are the student's to change in place (copies)
+        back = _unpack(backward(case["dhs"].copy(), res[2], _copy(case["dh_T"]),
+                                _copy(case["dC_T"])), 3, "lstm_backward")
         if isinstance(back, str):
             out.append({"error": back})
             continue
@@ -549,12 +597,10 @@ def _backward_run(fns: Any, inputs: dict[str, Any]) -> list[dict[str, Any]]:
         if isinstance(initial, str):
             out.append({"error": initial})
             continue
-        originals = {k: case[k] for k in args}
         out.append({
-            "hs": plain(res[0]), "dX": plain(back[0]), "dh0": plain(initial[0]),
-            "dC0": plain(initial[1]),
+            "hs": _arr(res[0]), "dX": _arr(back[0]), "dh0": _arr(initial[0]),
+            "dC0": _arr(initial[1]),
             "grads": plain(back[2]) if isinstance(back[2], dict) else str(type(back[2])),
-            "mutated": _mutated(originals, args),
         })
     return out
 
@@ -571,8 +617,7 @@ def _backward_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
         X, h0, C0, p = case["X"], case["h_prev"], case["C_prev"], case["p"]
         hs, _, cache = ref.lstm_forward(X, h0, C0, p)
         if not close(out.get("hs"), hs):
-            return Verdict(False, label + "lstm_forward gives wrong hs here: fix the forward "
-                                          "pass first (its check says more)")
+            return Verdict(False, label + depends_on("lstm_forward", "hs"))
         dX, (dh0, dC0), grads = ref.lstm_backward(case["dhs"], cache, case["dh_T"], case["dC_T"])
         problem = _first([
             value_problem("dX", out.get("dX"), dX),
@@ -583,12 +628,11 @@ def _backward_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
                            for n in PARAM_NAMES}),
         ])
         if problem:
-            for bug, text in BPTT_BUGS.items():
-                if close(out.get("dX"), _variant_bptt(case, bug)):
+            correct = {"dX": dX, "dh0": dh0, "dC0": dC0, "grads": grads}
+            for bug, text in BPTT_BUGS.items():  # named only if every output matches the bug
+                variant = _variant_bptt(case, bug)
+                if _same_bptt(out, variant) and not _same_bptt(correct, variant):
                     return Verdict(False, f"{label}{problem} (likely bug: {text})")
-            return Verdict(False, label + problem)
-        problem = _mutation_problem(out)
-        if problem:
             return Verdict(False, label + problem)
     return Verdict(True)
 
@@ -654,10 +698,8 @@ def _softmax_run(fn: Callable, inputs: dict[str, Any]) -> dict[str, Any]:
     res = _unpack(fn(logits, targets), 2, "softmax_cross_entropy")
     if isinstance(res, str):
         return {"error": res}
-    loss = res[0]
-    return {"loss": _scalar(loss),
-            "dlogits": plain(res[1]),
-            "mutated": _mutated(inputs, {"logits": logits, "targets": targets})}
+    # changing logits in place (e.g. `logits -= logits.max(axis=0)`) is allowed: copies
+    return {"loss": _scalar(res[0]), "dlogits": _arr(res[1])}
 
 
 def _softmax_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
@@ -679,7 +721,6 @@ def _softmax_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     problem = _first([
         value_problem("dlogits", outputs.get("dlogits"), dlogits,
                       "dlogits = (softmax(logits) − onehot(targets)) / N"),
-        _mutation_problem(outputs),
     ])
     return Verdict(False, problem + (stable if "finite" in problem else "")) if problem \
         else Verdict(True)
@@ -759,7 +800,7 @@ def _char_loss_run(fn: Callable, inputs: dict[str, Any]) -> list[dict[str, Any]]
         loss = res[0]
         out.append({"loss": _scalar(loss),
                     "grads": plain(res[1]) if isinstance(res[1], dict) else str(type(res[1])),
-                    "h_T": plain(final[0]), "C_T": plain(final[1]),
+                    "h_T": _arr(final[0]), "C_T": _arr(final[1]),
                     "mutated": _mutated(case, args)})
     return out
 
@@ -790,7 +831,7 @@ def _char_loss_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
                    for n in PARAM_NAMES}}),
             value_problem("h_T", out.get("h_T"), h_T),
             value_problem("C_T", out.get("C_T"), C_T),
-            _mutation_problem(out),
+            _mutation_problem(out, "char_loss"),
         ])
         if problem:
             return Verdict(False, label + problem)
@@ -866,3 +907,17 @@ MEMORISE = register(Check("ex1.memorised", _memorise_inputs, _memorise_run, _mem
 def check_memorised(params: Params, seed: int | None = None) -> None:
     """The trained parameters, run by the reference, predict the memorised text."""
     run_check(MEMORISE.name, params, seed)
+
+
+#: check -> the checks of the functions it calls whose failure makes it fail too: when one of
+#: those failed, the grader reports "fails because `<function>` is wrong; fix that first"
+#: instead of its own message. Left out on purpose: sigmoid and softmax (their checks test
+#: extreme inputs that the later checks never produce) and clip_gradients (training
+#: memorises the text without clipping too), so their failures never hide another bug.
+REQUIRES: dict[str, tuple[str, ...]] = {
+    STEP_BACKWARD.name: (STEP_FORWARD.name,),
+    FORWARD.name: (STEP_FORWARD.name,),
+    BACKWARD.name: (FORWARD.name, STEP_BACKWARD.name),
+    CHAR_LOSS.name: (FORWARD.name, BACKWARD.name),
+    MEMORISE.name: (CHAR_LOSS.name,),
+}

@@ -32,6 +32,16 @@ GATE_WORDS = {
 }
 
 
+def _pair(value: Any) -> list[Any] | None:
+    """A returned pair as a list of two: a tuple or list of two, or an array with two rows
+    (e.g. ``np.array([unit, r])`` or ``np.stack([left, right])``); None otherwise."""
+    if isinstance(value, list) and len(value) == 2:
+        return value
+    if isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[0] == 2:
+        return [value[0], value[1]]
+    return None
+
+
 # --------------------------------------------------------------------------- record_gates
 
 
@@ -152,11 +162,12 @@ def _tracking_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     if not isinstance(outputs, list) or len(outputs) != len(problems):
         raise RejectError("find_tracking_unit should return (unit, correlation)")
     for n, (prob, out) in enumerate(zip(problems, outputs, strict=True)):
-        if not isinstance(out, list) or len(out) != 2:
+        pair = _pair(out)
+        if pair is None:
             raise RejectError(
                 f"find_tracking_unit should return a pair (unit, correlation), got {out!r}"
             )
-        unit, corr = out
+        unit, corr = pair
         unit = as_index(unit, "the unit")
         corr = float(as_array(corr, "the correlation", ()))
         ref_unit, ref_corr = analysis.best_tracking_unit(prob["acts"], prob["signal"])
@@ -218,10 +229,12 @@ def _saturation_run(fn: Any, inputs: dict[str, Any]) -> Any:
 def _saturation_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     gate = inputs["gate"]
     H = gate.shape[1]
-    if not isinstance(outputs, list) or len(outputs) != 2:
+    pair = _pair(outputs)
+    if pair is None:
         raise RejectError("saturation_stats should return a pair (left, right)")
-    left = as_array(outputs[0], "left", None)
-    right = as_array(outputs[1], "right", None)
+    left = as_array(pair[0], "left", None)
+    right = as_array(pair[1], "right", None)
+    left, right = (a.reshape(H) if a.size == H else a for a in (left, right))  # (H, 1) is fine
     for name, arr in (("left", left), ("right", right)):
         if arr.shape != (H,):
             raise RejectError(
@@ -397,10 +410,11 @@ def _country_finder_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     if not isinstance(outputs, list) or len(outputs) != len(problems):
         raise RejectError("find_country_unit should return (unit, eta)")
     for n, (prob, out) in enumerate(zip(problems, outputs, strict=True)):
-        if not isinstance(out, list) or len(out) != 2:
+        pair = _pair(out)
+        if pair is None:
             raise RejectError(f"find_country_unit should return a pair (unit, eta), got {out!r}")
-        unit = as_index(out[0], "the unit")
-        eta = float(as_array(out[1], "eta", ()))
+        unit = as_index(pair[0], "the unit")
+        eta = float(as_array(pair[1], "eta", ()))
         acts, labels = prob["acts"], prob["labels"]
         ref_unit, ref_eta = analysis.best_category_unit(acts, labels)
         if unit != ref_unit:
@@ -508,3 +522,10 @@ CHECK_COUNTRY_UNIT = register(
 def check_country_unit(choice: Any, seed: int | None = None) -> None:
     """COUNTRY_UNIT = {"state", "unit"}: judged on fresh stories with the shipped model."""
     run_check(CHECK_COUNTRY_UNIT.name, choice, seed)
+
+
+#: check -> the checks of the functions it uses (see ``autograder.checks.ex1.REQUIRES``)
+REQUIRES: dict[str, tuple[str, ...]] = {
+    CHECK_TRACKER.name: (CHECK_RECORD.name, CHECK_TRACKING.name),
+    CHECK_COUNTRY_UNIT.name: (CHECK_RECORD.name, CHECK_COUNTRY_FINDER.name),
+}

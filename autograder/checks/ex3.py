@@ -272,6 +272,8 @@ def _student_table(value: Any) -> dict[str, tuple[float, float]]:
     table = {}
     for v in VARIANTS:
         row = student[v]
+        if isinstance(row, np.ndarray) and row.shape == (2,):
+            row = list(row)  # np.array([mean, spread]) is a pair too
         if not isinstance(row, list) or len(row) != 2:
             raise RejectError(f"RESULTS[{v!r}] should be a pair (mean, spread)")
         table[v] = (
@@ -330,3 +332,9 @@ def check_conclusion(
         {"trained": trained, "table": table, "most_important": most_important},
         seed,
     )
+
+
+#: check -> the checks of the functions it uses (see ``autograder.checks.ex1.REQUIRES``)
+REQUIRES: dict[str, tuple[str, ...]] = {
+    CHECK_BACKWARD.name: (CHECK_FORWARD.name,),
+}

@@ -16,7 +16,17 @@ import numpy as np
 
 from autograder.checks.base import Check, Verdict, register, run_check
 from autograder.checks.compare import close, grads_problem, plain, shape_problem, value_problem
-from autograder.checks.ex1 import _copy, _first, _mutated, _outputs_list, _sizes, _unpack
+from autograder.checks.ex1 import (
+    IN_PLACE_RULE,
+    _arr,
+    _copy,
+    _first,
+    _mutated,
+    _outputs_list,
+    _sizes,
+    _unpack,
+    depends_on,
+)
 from lstm_reference import gru as ref
 from lstm_reference.activations import sigmoid
 from lstm_reference.data.corpus import colah_corpus
@@ -146,13 +156,14 @@ def _step_forward_run(fn: Callable, inputs: dict[str, Any]) -> list[dict[str, An
         if isinstance(res, str):
             out.append({"error": res})
             continue
-        out.append({"h": plain(res[0]), "mutated": _mutated({k: case[k] for k in args}, args)})
+        out.append({"h": _arr(res[0]), "mutated": _mutated({k: case[k] for k in args}, args)})
     return out
 
 
-def _mutation_problem(out: dict[str, Any]) -> str | None:
+def _mutation_problem(out: dict[str, Any], function: str) -> str | None:
+    """The in-place rule broken by ``function``, naming the arguments it changed."""
     mutated = out.get("mutated") or []
-    return (f"your code changed its inputs in place ({', '.join(mutated)}); build new arrays"
+    return (f"`{function}` changed {', '.join(mutated)} in place, which breaks {IN_PLACE_RULE}"
             if mutated else None)
 
 
@@ -173,7 +184,7 @@ def _step_forward_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
                     problem += f" (likely bug: {text})"
                     break
             return Verdict(False, _label(k, case) + problem)
-        problem = _mutation_problem(out)
+        problem = _mutation_problem(out, "gru_step_forward")
         if problem:
             return Verdict(False, _label(k, case) + problem)
     return Verdict(True)
@@ -206,18 +217,22 @@ def _step_backward_run(fns: Any, inputs: dict[str, Any]) -> list[dict[str, Any]]
     forward, backward = fns
     out = []
     for case in inputs["cases"]:
-        args = {k: _copy(case[k]) for k in ("x", "h_prev", "p", "dh")}
+        # dh is the student's to change in place; the forward inputs are not
+        args = {k: _copy(case[k]) for k in ("x", "h_prev", "p")}
+        originals = {k: case[k] for k in args}
         res = _unpack(forward(args["x"], args["h_prev"], args["p"]), 2, "gru_step_forward")
         if isinstance(res, str):
             out.append({"error": res})
             continue
-        back = _unpack(backward(args["dh"], res[1]), 3, "gru_step_backward")
+        by_forward = _mutated(originals, args)
+        back = _unpack(backward(case["dh"].copy(), res[1]), 3, "gru_step_backward")
         if isinstance(back, str):
             out.append({"error": back})
             continue
-        out.append({"h": plain(res[0]), "dx": plain(back[0]), "dh_prev": plain(back[1]),
+        out.append({"h": _arr(res[0]), "dx": _arr(back[0]), "dh_prev": _arr(back[1]),
                     "grads": plain(back[2]) if isinstance(back[2], dict) else str(type(back[2])),
-                    "mutated": _mutated({k: case[k] for k in args}, args)})
+                    "mutated_by_forward": by_forward,
+                    "mutated": [m for m in _mutated(originals, args) if m not in by_forward]})
     return out
 
 
@@ -232,8 +247,10 @@ def _step_backward_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
             return Verdict(False, label + str(out["error"]))
         h_ref, cache = ref.gru_step_forward(case["x"], case["h_prev"], case["p"])
         if not close(out.get("h"), h_ref):
-            return Verdict(False, label + "gru_step_forward gives a wrong h here: fix the "
-                                          "forward pass first (its check says more)")
+            return Verdict(False, label + depends_on("gru_step_forward", "h"))
+        if out.get("mutated_by_forward"):
+            return Verdict(False, label + depends_on("gru_step_forward",
+                                                     "changes its inputs in place"))
         dx, dh_prev, grads = ref.gru_step_backward(case["dh"], cache)
         z = cache[1]
         got = out.get("dh_prev")
@@ -245,7 +262,7 @@ def _step_backward_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
             value_problem("dh_prev", got, dh_prev, DH_PREV_HINT),
             value_problem("dx", out.get("dx"), dx,
                           "x reaches h through all three gates: sum the three contributions"),
-            _mutation_problem(out),
+            _mutation_problem(out, "gru_step_backward"),
         ])
         if problem:
             return Verdict(False, label + problem)
@@ -273,7 +290,7 @@ def _forward_run(fn: Callable, inputs: dict[str, Any]) -> list[dict[str, Any]]:
             out.append({"error": res})
             continue
         originals = {"X": case["X"], "h0": case["h_prev"], "p": case["p"]}
-        out.append({"hs": plain(res[0]), "h_T": plain(res[1]),
+        out.append({"hs": _arr(res[0]), "h_T": _arr(res[1]),
                     "mutated": _mutated(originals, args)})
     return out
 
@@ -292,7 +309,7 @@ def _forward_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
             value_problem("hs", out.get("hs"), hs, "feed each step the previous step's h",
                           shape_hint="hs holds h_1 … h_T: (T, H, B)"),
             value_problem("h_T", out.get("h_T"), h_T, "h_T is the last entry of hs"),
-            _mutation_problem(out),
+            _mutation_problem(out, "gru_forward"),
         ])
         if problem:
             return Verdict(False, label + problem)
@@ -316,14 +333,14 @@ def _backward_run(fns: Any, inputs: dict[str, Any]) -> list[dict[str, Any]]:
         if isinstance(res, str):
             out.append({"error": res})
             continue
-        args = {"dhs": case["dhs"].copy(), "dh_T": _copy(case["dh_T"])}
-        back = _unpack(backward(args["dhs"], res[2], args["dh_T"]), 3, "gru_backward")
+        # dhs and dh_T are the student's to change in place (copies)
+        back = _unpack(backward(case["dhs"].copy(), res[2], _copy(case["dh_T"])), 3,
+                       "gru_backward")
         if isinstance(back, str):
             out.append({"error": back})
             continue
-        out.append({"hs": plain(res[0]), "dX": plain(back[0]), "dh0": plain(back[1]),
-                    "grads": plain(back[2]) if isinstance(back[2], dict) else str(type(back[2])),
-                    "mutated": _mutated({k: case[k] for k in args}, args)})
+        out.append({"hs": _arr(res[0]), "dX": _arr(back[0]), "dh0": _arr(back[1]),
+                    "grads": plain(back[2]) if isinstance(back[2], dict) else str(type(back[2]))})
     return out
 
 
@@ -338,7 +355,7 @@ def _backward_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
             return Verdict(False, label + str(out["error"]))
         hs, _, cache = ref.gru_forward(case["X"], case["h_prev"], case["p"])
         if not close(out.get("hs"), hs):
-            return Verdict(False, label + "gru_forward gives wrong hs here: fix it first")
+            return Verdict(False, label + depends_on("gru_forward", "hs"))
         dX, dh0, grads = ref.gru_backward(case["dhs"], cache, case["dh_T"])
         problem = _first([
             value_problem("dX", out.get("dX"), dX,
@@ -349,7 +366,6 @@ def _backward_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
             grads_problem(out.get("grads"), grads,
                           {n: "parameter gradients are summed over all time steps"
                            for n in GRU_KEYS}),
-            _mutation_problem(out),
         ])
         if problem:
             return Verdict(False, label + problem)
@@ -379,7 +395,13 @@ def _count_inputs(seed: int) -> dict[str, Any]:
 def _count_run(fn: Callable, inputs: dict[str, Any]) -> Any:
     p = {k: np.zeros(tuple(s)) for k, s in inputs["shapes"].items()}
     n = fn(p)
-    return int(n) if isinstance(n, int | np.integer) else f"count_params returned {n!r}"
+    if isinstance(n, np.ndarray) and n.size == 1:
+        n = n.reshape(()).item()
+    if isinstance(n, int | np.integer) and not isinstance(n, bool):
+        return int(n)
+    if isinstance(n, float | np.floating) and float(n).is_integer():
+        return int(n)  # a whole number written as a float counts the same
+    return f"count_params should return a whole number, got {n!r}"
 
 
 def _count_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
@@ -471,14 +493,15 @@ def _table_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
         if not np.isclose(entry["lm_loss"], loss, rtol=1e-6, atol=1e-6):
             return Verdict(False, f"results[{cell!r}]['lm_loss'] is {entry['lm_loss']:.6g} but "
                                   f"its lm_params give {loss:.6g} on checks.eval_text() with the "
-                                  "reference cell: report what you measured (not a typed-in "
-                                  "number), and make sure your GRU passes the tests above")
+                                  "reference cell: the table reports what the parameters "
+                                  "beside it score, so compute lm_loss from them with "
+                                  "char_lm_loss on checks.eval_text(), from a zero state")
         if not np.isclose(entry["task_accuracy"], acc, atol=1e-9):
             return Verdict(False, f"results[{cell!r}]['task_accuracy'] is "
                                   f"{entry['task_accuracy']:.6g} but its task_params score "
                                   f"{acc:.6g} on checks.eval_task() with the reference cell: "
-                                  "report what you measured, and make sure your GRU passes the "
-                                  "tests above")
+                                  "compute it from task_params with sequence_forward on "
+                                  "checks.eval_task()")
     return Verdict(True)
 
 
@@ -494,6 +517,10 @@ def _fresh_inputs(seed: int) -> dict[str, Any]:
     return {"text_seed": 1000 + seed % 100000, "task_seed": 2000 + seed % 100000}
 
 
+BUDGET_HINT = ("Train it with every entry of the notebook's BUDGET (optimizer, batch_size, "
+               "seq_length, lm_steps, task_batch, task_steps, hidden, lr, seed), as for the LSTM")
+
+
 def _fresh_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     problem = _results_problem(outputs)
     if problem:
@@ -501,16 +528,17 @@ def _fresh_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
     gru = outputs["gru"]
     loss = lm_loss(gru["lm_params"], "gru", eval_text(inputs["text_seed"], 10))
     if not loss < LM_MAX_LOSS:
-        return Verdict(False, f"your trained GRU char model has a loss of {loss:.3f} nats per "
-                              f"character on fresh stories; it should be below {LM_MAX_LOSS} "
-                              "(predicting letter frequencies alone gives about 3.1): is it "
-                              "trained with the same budget as the LSTM?")
+        return Verdict(False, f"compared: results['gru']['lm_params'] run by the reference GRU "
+                              f"on 10 fresh stories: {loss:.3f} nats per character, it should "
+                              f"be below {LM_MAX_LOSS} (letter frequencies alone give about "
+                              f"3.1). {BUDGET_HINT}")
     X, y = eval_task(inputs["task_seed"], 400)
     acc = task_accuracy(gru["task_params"], "gru", X, y)
     if acc < TASK_MIN_ACCURACY:
-        return Verdict(False, f"your trained GRU classifies {acc:.0%} of fresh temporal-order "
-                              f"sequences correctly (chance 25%); it should reach "
-                              f"{TASK_MIN_ACCURACY:.0%}")
+        return Verdict(False, f"compared: results['gru']['task_params'] run by the reference "
+                              f"GRU on 400 fresh temporal-order sequences (T = {TASK_T}): "
+                              f"{acc:.0%} right (chance 25%), it should reach "
+                              f"{TASK_MIN_ACCURACY:.0%}. {BUDGET_HINT}")
     return Verdict(True)
 
 
@@ -520,3 +548,13 @@ FRESH = register(Check("ex5.trained_gru", _fresh_inputs, _results_run, _fresh_ju
 def check_trained_gru(results: dict, seed: int | None = None) -> None:
     """The trained GRU, run by the reference, does well on data the notebook never saw."""
     run_check(FRESH.name, results, seed)
+
+
+#: check -> the checks of the functions it uses (see ``autograder.checks.ex1.REQUIRES``)
+REQUIRES: dict[str, tuple[str, ...]] = {
+    STEP_BACKWARD.name: (STEP_FORWARD.name,),
+    FORWARD.name: (STEP_FORWARD.name,),
+    BACKWARD.name: (FORWARD.name, STEP_BACKWARD.name),
+    TABLE.name: (FORWARD.name, BACKWARD.name),
+    FRESH.name: (FORWARD.name, BACKWARD.name),
+}

@@ -19,6 +19,9 @@ MUTANTS = {
     "sigmoid_candidate": [
         ("lstm_step_forward_answer", 'C_tilde = np.tanh(p["WC"]', 'C_tilde = sigmoid(p["WC"]'),
     ],
+    "no_output_gate": [
+        ("lstm_step_forward_answer", "h = o * tanh_C", "h = tanh_C"),
+    ],
     "forward_mutates_C_prev": [
         ("lstm_step_forward_answer", "C = f * C_prev + i * C_tilde",
          "C_prev *= f\n    C = C_prev + i * C_tilde"),
@@ -60,6 +63,7 @@ CAUGHT_BY = {
     "gates_f_i_swapped": "test_lstm_step_forward",
     "x_h_order": "test_lstm_step_forward",
     "sigmoid_candidate": "test_lstm_step_forward",
+    "no_output_gate": "test_lstm_step_forward",
     "forward_mutates_C_prev": "test_lstm_step_forward",
     "missing_dC_next": "test_lstm_step_backward",
     "dC_prev_without_f": "test_lstm_step_backward",

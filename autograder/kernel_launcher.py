@@ -2,12 +2,13 @@
 <kernel command>``.
 
 ``LIMITS`` is a JSON object (``memory``, ``file``, ``processes``, ``open_files``, ``cpu``,
-optional ``cgroup``). The limits are set on this process with soft = hard (a process can lower
-a hard limit but never raise it back) and inherited by the command it ``exec``\\ s into — the
-sandbox and the kernel inside it — so a memory bomb gets a ``MemoryError`` (or the kernel
-dies), a runaway write stops at the file-size limit, a fork bomb stops at the process limit,
-and a spinning kernel is killed when its CPU time runs out. A grader running as root (whose
-processes RLIMIT_NPROC does not bind) also puts the kernel into the given pids cgroup.
+optional ``cgroups``: folders of cgroups to join). The limits are set on this process with
+soft = hard (a process can lower a hard limit but never raise it back) and inherited by the
+command it ``exec``\\ s into — the sandbox and the kernel inside it — so a memory bomb gets
+a ``MemoryError`` (or the kernel dies), a runaway write stops at the file-size limit, a fork
+bomb stops at the process limit, and a spinning kernel is killed when its CPU time runs out.
+A grader running as root (whose processes RLIMIT_NPROC does not bind) also puts the kernel
+into the given pids and memory cgroups.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ def apply_limits(memory_bytes: int, file_bytes: int, processes: int = 0, open_fi
         resource.setrlimit(res, (value, value))
 
 
-def join_cgroup(folder: str) -> None:
-    if folder:
+def join_cgroups(folders: list[str]) -> None:
+    for folder in folders:
         try:
             with open(os.path.join(folder, "cgroup.procs"), "w") as fh:
                 fh.write(str(os.getpid()))
@@ -50,7 +51,7 @@ def main(argv: list[str]) -> None:
         sys.stderr.write("usage: kernel_launcher LIMITS_JSON -- COMMAND...\n")
         raise SystemExit(2)
     spec = json.loads(argv[0])
-    join_cgroup(str(spec.get("cgroup") or ""))
+    join_cgroups([str(c) for c in spec.get("cgroups") or []])
     apply_limits(int(spec["memory"]), int(spec["file"]), int(spec.get("processes", 0)),
                  int(spec.get("open_files", 0)), int(spec.get("cpu", 0)))
     cmd = argv[2:]

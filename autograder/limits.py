@@ -37,6 +37,9 @@ class Limits:
     jobs: int = 2
     #: processes (and threads) a kernel may have at once (RLIMIT_NPROC, or a pids cgroup)
     processes: int = 256
+    #: bytes a sandboxed kernel may write in all: its home (the exercise copy included); half
+    #: of it in /tmp and an eighth in /dev/shm (in-memory file systems)
+    scratch_bytes: int = 512 * MB
     #: open files per kernel process (RLIMIT_NOFILE)
     open_files: int = 1024
     #: check records one notebook may send, and their bytes; more ends the notebook

@@ -344,7 +344,8 @@ async def _execute_once(nb: NotebookNode, folder: Path | None, limits: Limits,
     with tempfile.TemporaryDirectory(prefix="lstm-lab-grade-") as tmp:
         root = Path(tmp)
         scratch = root / "scratch"
-        workdir = _copy_folder(folder, scratch) if folder and folder.is_dir() else scratch
+        workdir = (_copy_folder(folder, scratch) if folder and folder.is_dir()
+                   else scratch / "work")
         workdir.mkdir(parents=True, exist_ok=True)
         km = _LimitedKernelManager(kernel_name="python3")
         inputs_path = None
@@ -355,7 +356,9 @@ async def _execute_once(nb: NotebookNode, folder: Path | None, limits: Limits,
                 inputs_path = private / "inputs.json"
                 inputs_path.write_text(json.dumps(inputs), encoding="utf-8")
             km.sandbox = prepare(root, exercise or (folder.name if folder else ""), workdir,
-                                 sandbox_env_for(limits, inputs_path), names)
+                                 sandbox_env_for(limits, inputs_path), names,
+                                 {"home": limits.scratch_bytes, "tmp": limits.scratch_bytes // 2,
+                                  "shm": limits.scratch_bytes // 8})
             km.transport = "ipc"
             km.ip = str(private / "kernel")
             km.connection_file = str(private / "kernel.json")
@@ -372,7 +375,7 @@ async def _execute_once(nb: NotebookNode, folder: Path | None, limits: Limits,
                 from autograder.checks.base import INPUTS_ENV
 
                 env[INPUTS_ENV] = str(inputs_path)
-        cgroup = kernel_cgroup(limits) if sandboxed else None
+        cgroup = kernel_cgroup(limits) if sandboxed else []
         km.limits_arg = launcher_limits(limits, cgroup)
         client = _GraderClient(
             nb, limits, km=km, timeout=int(limits.cell_timeout),
@@ -455,51 +458,53 @@ async def _execute_once(nb: NotebookNode, folder: Path | None, limits: Limits,
 # --------------------------------------------------------------------------- limits
 
 
-#: the pids cgroup (v1 or v2) where a root grader can cap a kernel's processes (RLIMIT_NPROC
-#: does not bind processes whose real user is root)
-_PIDS_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
+#: where a root grader can cap a kernel with cgroups (v1 controllers; RLIMIT_NPROC does not
+#: bind processes whose real user is root, and RLIMIT_AS is per process, not per sandbox)
+_CGROUPS = {"pids": (Path("/sys/fs/cgroup/pids"), "pids.max"),
+            "memory": (Path("/sys/fs/cgroup/memory"), "memory.limit_in_bytes")}
 
 
-def kernel_cgroup(limits: Limits) -> Path | None:
-    """A fresh pids cgroup for one kernel when the grader is root and one can be made."""
+def kernel_cgroup(limits: Limits) -> list[Path]:
+    """Fresh pids and memory cgroups for one kernel, where the grader is root and can make
+    them: at most ``limits.processes`` processes and ``limits.memory_bytes`` of memory for the
+    whole sandbox (its in-memory file systems included)."""
     if os.geteuid() != 0:
-        return None
-    for base in _PIDS_ROOTS:
+        return []
+    made = []
+    for kind, (base, knob) in _CGROUPS.items():
         if not (base / "cgroup.procs").is_file():
             continue
         folder = base / f"lstm-lab-{os.getpid()}-{time.monotonic_ns()}"
+        value = limits.processes if kind == "pids" else limits.memory_bytes
         try:
             folder.mkdir()
-            (folder / "pids.max").write_text(str(limits.processes))
-            return folder
+            (folder / knob).write_text(str(value))
+            made.append(folder)
         except OSError:
-            try:
+            with contextlib.suppress(OSError):
                 folder.rmdir()
+    return made
+
+
+def remove_cgroup(folders: list[Path] | None) -> None:
+    for folder in folders or []:
+        for _ in range(20):
+            try:
+                for pid in (folder / "cgroup.procs").read_text().split():
+                    with contextlib.suppress(ProcessLookupError, ValueError):
+                        os.kill(int(pid), signal.SIGKILL)
+                folder.rmdir()
+                break
             except OSError:
-                pass
-    return None
+                time.sleep(0.05)
 
 
-def remove_cgroup(folder: Path | None) -> None:
-    if folder is None:
-        return
-    for _ in range(20):
-        try:
-            for pid in (folder / "cgroup.procs").read_text().split():
-                with contextlib.suppress(ProcessLookupError, ValueError):
-                    os.kill(int(pid), signal.SIGKILL)
-            folder.rmdir()
-            return
-        except OSError:
-            time.sleep(0.05)
-
-
-def launcher_limits(limits: Limits, cgroup: Path | None) -> str:
+def launcher_limits(limits: Limits, cgroups: list[Path] | None) -> str:
     """The limits :mod:`autograder.kernel_launcher` sets (soft = hard), as JSON."""
     cpu = int(limits.notebook_timeout * max(1, os.cpu_count() or 1) + 30)
     return json.dumps({"memory": limits.memory_bytes, "file": limits.file_bytes,
                        "processes": limits.processes, "open_files": limits.open_files,
-                       "cpu": cpu, "cgroup": str(cgroup) if cgroup else ""})
+                       "cpu": cpu, "cgroups": [str(c) for c in cgroups or []]})
 
 
 def kernel_seconds(nb: NotebookNode) -> float:

@@ -139,6 +139,17 @@ def attacks(course: Path, other: Path, home: Path, port: int) -> dict[str, tuple
             "        if os.fork() == 0:\n            time.sleep(60); os._exit(0)\n"
             "        kids += 1\nexcept OSError as e:\n    print('stopped after', kids)\n",
             at=TRAIN), FULL - 3),
+        "fill_the_disk": (_honest_with(
+            "import os\nchunk = b'x' * (8 << 20)\n"
+            "for where in (os.getcwd(), '/tmp', '/dev/shm'):\n"
+            "    n = 0\n"
+            "    try:\n"
+            "        with open(os.path.join(where, 'fill'), 'wb') as fh:\n"
+            "            for _ in range(1000):\n"
+            "                fh.write(chunk); fh.flush(); n += 1\n"
+            "    except OSError as e:\n"
+            "        pass\n"
+            "    print('WROTE', where, n * 8, 'MB')\n", at=TRAIN), FULL - 3),
         "flood_output": (_honest_with(
             "for _ in range(400):\n    print('x' * 1_000_000)\n", at=TRAIN), None),
         "flood_records": (_honest_with(
@@ -273,6 +284,7 @@ def test_batch_finishes_with_a_row_per_student(graded) -> None:
                                      "environment_and_home", "write_grader_files",
                                      "network_and_sockets", "kill_the_grader",
                                      "outlive_the_grade", "raise_limits_back", "fork_bomb",
+                                     "fill_the_disk",
                                      "replay_recorded_answer", "call_the_reference"])
 def test_points_are_only_those_earned(graded, student: str) -> None:
     expected = graded["cases"][student][1]
@@ -311,6 +323,18 @@ def test_nothing_secret_in_what_the_student_sees(graded) -> None:
     assert texts and all(SECRET_MARK not in t and "s3cr3t" not in t for t in texts)
     # the honest answers beside the attack were graded unchanged
     assert float(graded["rows"]["environment_and_home"]["total"]) == FULL - 3
+
+
+def test_disk_writes_are_capped(graded) -> None:
+    """The sandbox's only writable places are small in-memory file systems."""
+    import re
+
+    nb = nbformat.read(graded["out"] / "students" / "fill_the_disk" / "graded" /
+                       f"{EX}.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    wrote = [int(mb) for mb in re.findall(r"WROTE \S+ (\d+) MB", text)]
+    assert len(wrote) == 3, text[-2000:]
+    assert all(0 <= mb <= 512 for mb in wrote), wrote
 
 
 def test_limits_could_not_be_raised(graded) -> None:

@@ -7,7 +7,8 @@ Inside the sandbox the kernel sees:
 * the Python environment (the venv and the interpreter's real prefix), read-only, with any
   installed copy of the kit's own packages hidden;
 * the staged library (:mod:`autograder.sandbox.library`), read-only, as its only kit code;
-* one writable folder, ``scratch``: a copy of the exercise folder and a home of its own;
+* a home of its own (a size-limited in-memory file system) holding a copy of the exercise
+  folder, a size-limited ``/tmp`` and ``/dev/shm``: the only writable places;
 * the folder with the kernel's connection file and IPC sockets, and the grader's inputs.
 
 It has no network (its own network namespace), its own PID, IPC and UTS namespaces, a private
@@ -138,14 +139,23 @@ def sandbox_env(extra: Mapping[str, str], home: Path, library: Path) -> dict[str
     return env
 
 
-def wrap(command: list[str], *, scratch: Path, private: Iterable[Path], library: Path,
-         env: Mapping[str, str], empty: Path) -> list[str]:
+#: default byte sizes of the sandbox's writable file systems (all in memory)
+DEFAULT_SIZES = {"home": 512 * 1024 * 1024, "tmp": 256 * 1024 * 1024, "shm": 64 * 1024 * 1024}
+
+
+def wrap(command: list[str], *, seed: Path, private: Iterable[Path], library: Path,
+         env: Mapping[str, str], empty: Path, sizes: Mapping[str, int] | None = None,
+         ) -> list[str]:
     """``command`` run inside a new sandbox.
 
-    ``scratch`` is the only writable folder; ``private`` folders (connection files, inputs)
-    are bound read-write at the same path (the grader owns their contents); ``library`` is
-    bound read-only; ``empty`` is an empty folder used to hide installed copies of the kit.
+    The only writable places are size-limited in-memory file systems: the home
+    (``/home/student``), ``/tmp`` and ``/dev/shm``. ``seed`` (the home template and the
+    exercise copy) is bound read-only at ``/opt/lstm-lab/seed``; ``private`` folders
+    (connection file, sockets, inputs) are bound read-write at the same path (the grader owns
+    their contents); ``library`` is bound read-only; ``empty`` is an empty folder used to hide
+    installed copies of the kit.
     """
+    size = {**DEFAULT_SIZES, **(sizes or {})}
     args = [
         str(bwrap_binary()),
         "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
@@ -160,7 +170,9 @@ def wrap(command: list[str], *, scratch: Path, private: Iterable[Path], library:
             args += ["--ro-bind", str(target), str(target)]
     args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
              "--ro-bind-try", "/etc/localtime", "/etc/localtime",
-             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+             "--proc", "/proc", "--dev", "/dev",
+             "--size", str(size["shm"]), "--tmpfs", "/dev/shm",
+             "--size", str(size["tmp"]), "--tmpfs", "/tmp"]
     for root in python_roots():
         args += ["--ro-bind", str(root), str(root)]
     for copy in installed_kit_copies():
@@ -168,7 +180,9 @@ def wrap(command: list[str], *, scratch: Path, private: Iterable[Path], library:
     args += ["--ro-bind", str(library), str(library)]
     for folder in private:
         args += ["--bind", str(folder), str(folder)]
-    args += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch)]
+    args += ["--ro-bind", str(seed), "/opt/lstm-lab/seed",
+             "--size", str(size["home"]), "--tmpfs", "/home/student",
+             "--chdir", "/home/student"]
     for key, value in env.items():
         args += ["--setenv", key, value]
     return [*args, "--", *command]

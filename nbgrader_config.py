@@ -30,6 +30,7 @@ c.CourseDirectory.ignore = [
     "*.log",
     ".DS_Store",
     "kernel-*.json",
+    "rubric.md",  # the instructor's rubric for the written answers (source/<id>/ only)
 ]
 
 # Execution limits: a cell gets 60 s (the longest training cell needs a few seconds);

@@ -35,7 +35,7 @@ TRAINED_LSTM_MAX_LOSS = 1.0  # nats per symbol; an untrained model is near ln 7 
 TABLE_TOLERANCE = 0.08  # relative: fresh data vs the student's stream (measured spread ≤ 4 %)
 # A longer budget, where the long-range symbol is learned (benchmarks/claims.py ex3-long: the
 # full LSTM and NOAF reach it, NFG stays at chance, median of 3 seeds, on 8 of 8 seed triples).
-LONG_BUDGET = {"hidden": 8, "steps": 300, "chunk": 25, "batch": 32, "lr": 0.05}
+LONG_BUDGET = {"hidden": 16, "steps": 300, "chunk": 25, "batch": 32, "lr": 0.05}
 _E, _T, _P = (REBER_SYMBOLS.index(c) for c in "ETP")
 
 

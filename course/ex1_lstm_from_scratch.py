@@ -36,6 +36,26 @@ def build() -> NotebookNode:
         batch of one column, never a special case. Run the cells from top to bottom; each test
         cell tells you what is wrong if it fails. Some tests are hidden: they run the same checks
         on random shapes (including `B > 1`, `H = 1` and `T = 1`) when your work is graded.
+
+        **One step of the cell, with every shape** (`σ` is the sigmoid, `⊙` elementwise):
+
+        ```
+        hx = [h_prev; x]            (H + D, B)   the evidence every gate reads, hidden first
+        f  = σ(Wf·hx + bf)          (H, B)       forget gate   Wf (H, H + D), bf (H, 1)
+        i  = σ(Wi·hx + bi)          (H, B)       input gate
+        C̃  = tanh(WC·hx + bC)       (H, B)       candidate
+        C  = f ⊙ C_prev + i ⊙ C̃      (H, B)       the conveyor belt: only elementwise ⊙ and +
+        o  = σ(Wo·hx + bo)          (H, B)       output gate
+        h  = o ⊙ tanh(C)            (H, B)       what the next step and the next layer see
+
+                  C_prev (H,B) ──⊙ f──⊕ i⊙C̃──────────────────────► C (H,B)
+                                                       │
+                                                     tanh
+                                                       │
+        [h_prev; x] (H+D,B) ─► f, i, C̃, o (H,B)  o ──► ⊙ ─────────► h (H,B)
+        ```
+
+        *Time:* about 2–3 hours. The last section trains for a few seconds.
         """),
         setup("setup", """
         import os

@@ -46,6 +46,8 @@ def build() -> NotebookNode:
 
         **You will write:** a task generator, a training loop, the experiments (accuracy vs
         sequence length, forget-gate bias, an easy control task) and a gradient-flow probe.
+
+        *Time:* about 1 hour; the training cells take 5–10 seconds in all.
         """),
             setup(
                 "setup",

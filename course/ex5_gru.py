@@ -48,6 +48,8 @@ def build() -> NotebookNode:
         Shapes as always: `x (D, B)`, `h (H, B)`, `Wz, Wr, Wh (H, H + D)` reading
         `[h_prev; x]` (hidden first), biases `(H, 1)`. Beware: Cho et al. and PyTorch write
         `h = z ⊙ h_prev + (1 − z) ⊙ h̃` — the same model with `z` flipped. Use the form above.
+
+        *Time:* about 1.5 hours; the race takes a few seconds.
         """),
         setup("setup", """
         import os

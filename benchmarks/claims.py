@@ -7,7 +7,7 @@ seed a student might have chosen; "8/8" in the last column means the claim held 
 
 Usage::
 
-    OPENBLAS_NUM_THREADS=1 python benchmarks/claims.py [ex2 ex3 ex3-long ex4 ex5] [--seeds 8]
+    OPENBLAS_NUM_THREADS=1 python benchmarks/claims.py [ex1 ex2 ex3 ex3-long ex4 ex5] [--seeds 8]
 
 ``ex3-long`` is the pre-measured result the ablation notebook quotes but does not train
 itself (its graded budget is kept small so that the notebook runs in seconds).
@@ -54,6 +54,40 @@ def solution(exercise: str, cells: tuple[str, ...], given: tuple[str, ...] = ())
         if gid == "setup" or gid in cells or helper:
             exec(compile(cell.source, f"<{exercise}:{gid}>", "exec"), ns)
     return ns
+
+
+# --------------------------------------------------------------------------- ex1
+
+
+def ex1(seeds: int) -> tuple[list[Claim], list[list[float]]]:
+    """Memorising the string: the notebook's own training loop, one seed per column."""
+    import contextlib
+    import io
+
+    nb = build_notebook("ex1_lstm_from_scratch")
+    answers = tuple(c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+                    if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
+    with contextlib.redirect_stdout(io.StringIO()):  # the notebook's own prints
+        ns = solution("ex1_lstm_from_scratch", answers, given=("TEXT = checks",))
+    claims = [Claim("memorise: final loss < 0.05 after 150 steps", lambda v: v < 0.05, "{:.4f}"),
+              Claim("memorise: greedy recitation equals TEXT (1 = yes)", lambda v: v == 1.0,
+                    "{:.0f}")]
+    rows: list[list[float]] = [[], []]
+    text = ns["TEXT"]
+    chars = sorted(set(text))
+    for s in range(seeds):
+        p, losses = ns["train_memorise"](text, seed=s)
+        h = C = np.zeros((p["bf"].shape[0], 1))
+        ch, out = text[0], text[0]
+        for _ in range(len(text) - 1):
+            x = np.zeros((len(chars), 1))
+            x[chars.index(ch)] = 1.0
+            h, C, _ = ns["lstm_step_forward"](x, h, C, p)
+            ch = chars[int(np.argmax(p["Wy"] @ h + p["by"]))]
+            out += ch
+        rows[0].append(losses[-1])
+        rows[1].append(float(out == text))
+    return claims, rows
 
 
 # --------------------------------------------------------------------------- ex4
@@ -248,7 +282,7 @@ def ex2(seeds: int) -> tuple[list[Claim], list[list[float]]]:
 
 
 EXPERIMENTS: dict[str, Callable[[int], tuple[list[Claim], list[list[float]]]]] = {
-    "ex2": ex2, "ex3": ex3, "ex3-long": ex3_long, "ex4": ex4, "ex5": ex5,
+    "ex1": ex1, "ex2": ex2, "ex3": ex3, "ex3-long": ex3_long, "ex4": ex4, "ex5": ex5,
 }
 
 

@@ -529,6 +529,9 @@ def build() -> NotebookNode:
         start = time.perf_counter()
         trained_params, losses = train_memorise(TEXT)
         print(f"loss {losses[0]:.3f} -> {losses[-1]:.4f} in {time.perf_counter() - start:.1f} s")
+        # Expected output: the loss starts near ln(number of characters) ≈ 2.5 and ends below
+        # 0.005 within a few seconds (8 of 8 seeds, benchmarks/claims.py ex1). Stuck above 1?
+        # Check the forget bias and the sign of the update.
         """),
         code("""
         # Let the trained model recite: feed the first character, then its own predictions.
@@ -542,6 +545,7 @@ def build() -> NotebookNode:
             ch = chars[int(np.argmax(trained_params["Wy"] @ h + trained_params["by"]))]
             out += ch
         print(repr(out))
+        # Expected output: TEXT itself, character for character.
         """),
         test("test_memorised", 3, """
         checks.check_memorised(trained_params, seed=0)
@@ -549,8 +553,9 @@ def build() -> NotebookNode:
         markdown("""
         ## What to take away
 
-        * The cell state is the whole trick: an additive path whose gradient is scaled only by
-          the forget gate, so information (and blame) can travel many steps.
+        * The cell state is the whole trick: an additive path along which the gradient is
+          scaled only by the forget gate (the *direct* path; the gates themselves depend on
+          `h_prev` and add other paths), so information (and blame) can travel many steps.
         * The gates are ordinary sigmoid layers; what they do is learned, not designed.
         * Always check a new backward pass numerically before trusting a training curve.
         """),

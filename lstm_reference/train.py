@@ -54,9 +54,13 @@ from lstm_reference.vocab import Vocab
 
 PROG = "lstm-train"
 EVAL_STORIES = 300
-DEFAULT_STORIES = 600
-DEFAULT_FILLERS = (1, 3)
-DEFAULT_SEQ_LENGTH = 100
+# The defaults are the recipe of the shipped checkpoint, stopped at 110 epochs (4840 steps):
+# long enough for the language memory (see docs/library.md, "The default run").
+DEFAULT_STORIES = 4000
+DEFAULT_FILLERS = (0, 3)
+DEFAULT_SEQ_LENGTH = 300
+DEFAULT_EPOCHS = 110
+MAX_VAL_STORIES = 100  # validation stories of the built-in corpus (a few seconds per epoch)
 
 
 class UsageError(Exception):
@@ -135,22 +139,22 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--data", type=Path, metavar="PATH",
                       help="UTF-8 text file (default: built-in corpus)")
     data.add_argument("--stories", type=_positive_int, default=None, metavar="N",
-                      help="number of stories in the built-in corpus (default 600)")
+                      help=f"number of stories in the built-in corpus (default {DEFAULT_STORIES})")
     data.add_argument("--fillers", type=_filler_range, default=None, metavar="MIN-MAX",
                       help="filler sentences between country and language in the built-in "
-                      "corpus (default 1-3); with --resume, a new range continues training on "
+                      "corpus (default 0-3); with --resume, a new range continues training on "
                       "new stories (a curriculum)")
     model = p.add_argument_group("model")
     model.add_argument("--cell", default="lstm", choices=sorted(CELLS), metavar="CELL",
                        help=f"recurrent cell: {', '.join(sorted(CELLS))}")
-    model.add_argument("--hidden-size", type=_positive_int, default=128, metavar="H",
+    model.add_argument("--hidden-size", type=_positive_int, default=64, metavar="H",
                        help="hidden units")
     model.add_argument("--forget-bias", type=float, default=1.0, metavar="B",
                        help="initial forget-gate bias of LSTM-family cells")
-    model.add_argument("--dtype", default="float64", choices=("float32", "float64"),
+    model.add_argument("--dtype", default="float32", choices=("float32", "float64"),
                        help="floating-point type of the parameters (float32 is about 2x faster)")
     train = p.add_argument_group("training")
-    train.add_argument("--epochs", type=_positive_int, default=10,
+    train.add_argument("--epochs", type=_positive_int, default=DEFAULT_EPOCHS,
                        help="total epochs (with --resume: train until this many are done)")
     train.add_argument("--seq-length", type=_positive_int, default=None,
                        help=f"characters per truncated-BPTT chunk (default {DEFAULT_SEQ_LENGTH});"
@@ -159,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="parallel streams over the text")
     train.add_argument("--optimizer", default="adam", choices=sorted(OPTIMIZERS),
                        help=f"update rule: {', '.join(sorted(OPTIMIZERS))}")
-    train.add_argument("--lr", type=_positive_float, default=2e-3, help="learning rate")
+    train.add_argument("--lr", type=_positive_float, default=3e-3, help="learning rate")
     train.add_argument("--clip", type=_positive_float, default=5.0,
                        help="clip every gradient entry to [-CLIP, CLIP]")
     train.add_argument("--max-norm", type=_positive_float, default=None,
@@ -298,7 +302,7 @@ def _split(text: str, config: dict[str, Any]) -> tuple[str, str]:
     validation; the built-in corpus is validated on that share of freshly drawn stories."""
     fraction = config.get("val_fraction", 0.1)
     if config["data"] is None:
-        n = round(config["stories"] * fraction)
+        n = min(round(config["stories"] * fraction), MAX_VAL_STORIES)
         return text, _corpus(config, n, config["seed"] + 7919) if n else ""
     n = int(len(text) * fraction)
     return (text[:-n], text[-n:]) if n >= 3 else (text, "")

@@ -72,7 +72,7 @@ def test_resume_with_a_new_sequence_length(tmp_path: Path, capsys: pytest.Captur
     assert second.step - first.step == (n_chars // 8 - 1) // 45
     assert main(["--epochs", "1", *SMALL[:4], "--batch-size", "8", "--sample-length", "0",
                  "--no-progress", "--checkpoint", str(tmp_path / "d.npz")]) == 0
-    assert load_checkpoint(tmp_path / "d.npz").config["seq_length"] == 100  # the default
+    assert load_checkpoint(tmp_path / "d.npz").config["seq_length"] == 300  # the default
 
 
 def test_training_on_a_text_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

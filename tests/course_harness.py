@@ -109,7 +109,8 @@ class RoundTrip:
         failed = []
         for cell in nb.cells if nb else []:
             gid = grade_id(cell)
-            if not (gid and cell.get("metadata", {}).get("nbgrader", {}).get("grade")):
+            if not (gid and cell.get("metadata", {}).get("nbgrader", {}).get("grade")) \
+                    or cell.cell_type != "code":  # written answers are graded by hand
                 continue
             records = records_from_outputs(cell.get("outputs", []))
             if not records or not all(judge_record(parse_record(r)).ok for r in records):

@@ -1,7 +1,7 @@
 """Train a character-level language model from the command line.
 
     lstm-train                                  # the built-in "I grew up in France…" corpus
-    lstm-train --data docs/paper_notes.md --epochs 30 --prime "The LSTM"
+    lstm-train --data docs/paper_notes.md --seq-length 100 --batch-size 16 --prime "The LSTM"
     lstm-train --checkpoint run.npz --plot loss.png
     lstm-train --resume run.npz --epochs 20 --checkpoint run.npz
 

@@ -170,3 +170,13 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert "not a readable LSTM Lab checkpoint" in proc.stderr
+
+
+def test_cli_text_for_a_chosen_unit_and_its_errors(tmp_path: Path, capsys) -> None:
+    assert main(["text", "--state", "f", "--unit", "3", "--text", "I grew up in Peru.",
+                 "--out", str(tmp_path), "--dpi", "60"]) == 0
+    assert_png(tmp_path / "text_f3.png")
+    page = (tmp_path / "text_f3.html").read_text(encoding="utf-8")
+    assert page.count("<span") == len("I grew up in Peru.")
+    assert main(["text", "--unit", "999", "--out", str(tmp_path)]) == 2
+    assert "--unit must be in 0..63" in capsys.readouterr().err

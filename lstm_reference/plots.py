@@ -219,7 +219,7 @@ def cells_figure(p: Params, vocab: Vocab, text: str, n_units: int = 4,
     for key, what in (("inside_quotes", "quotes"), ("bracket_depth", "brackets")):
         if signals[key].std() > 0:
             u, r = best_tracking_unit(rec["C"], signals[key])
-            labels.setdefault(u, f"C[{u}]: follows {what} (r={r:+.2f}, weak)")
+            labels.setdefault(u, f"C[{u}]: follows {what} (r={r:+.2f} on this text)")
     for u in pick_moving_units(np.tanh(rec["C"]), n_units + 1):
         if len(labels) >= n_units + 1:
             break
@@ -245,7 +245,7 @@ def cells_figure(p: Params, vocab: Vocab, text: str, n_units: int = 4,
                              color="tab:red", fontweight="bold")
     ax_line.axhline(0, color="grey", lw=0.6)
     ax_line.set_ylabel("cell state C", fontsize=11)
-    ax_line.legend(fontsize=9, ncol=2, loc="lower left", framealpha=0.9)
+    ax_line.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.005, 1.0), framealpha=0.9)
     ax_line.grid(alpha=0.3)
     im = ax_map.imshow(np.tanh(rec["C"][:, units]).T, aspect="auto", cmap="RdBu_r", vmin=-1,
                        vmax=1, interpolation="nearest")

@@ -33,6 +33,7 @@ c.CourseDirectory.ignore = [
     "*.log",
     ".DS_Store",
     "kernel-*.json",
+    "rubric.md",  # the instructor's rubric for the written answers (source/<id>/ only)
 ]
 
 # `nbgrader autograde` grades the kit's way: each notebook runs in the grading sandbox with

@@ -65,9 +65,48 @@ def write_source(exercise: str, out_dir: Path) -> Path:
     return path
 
 
+def rubric_markdown(exercise: str) -> str | None:
+    """The grading rubric of an exercise's written answers (``RUBRIC`` in its module), or None.
+
+    One section per manually graded cell, in notebook order: the prompt's grade id, its points
+    and what a full answer contains.
+    """
+    module = importlib.import_module(f"course.{exercise}")
+    rubric: dict[str, str] = getattr(module, "RUBRIC", {})
+    if not rubric:
+        return None
+    nb = build_notebook(exercise)
+    lines = [f"# Rubric: {exercise} (manually graded answers)", ""]
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and meta.get("solution") and cell.cell_type == "markdown":
+            gid = meta["grade_id"]
+            if gid not in rubric:
+                raise ValueError(f"course/{exercise}.py: written answer {gid!r} has no rubric")
+            lines += [f"## `{gid}` ({meta['points']:g} points)", "", rubric[gid].strip(), ""]
+    return "\n".join(lines)
+
+
+def write_rubric(exercise: str, out_dir: Path) -> Path | None:
+    """Write ``out_dir/<id>/rubric.md`` (never released: see nbgrader_config.py)."""
+    text = rubric_markdown(exercise)
+    if text is None:
+        return None
+    path = out_dir / exercise / "rubric.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
 def build_all(out_dir: Path, exercises: list[str] | None = None) -> list[Path]:
-    """Build the given exercises (default: every one with an authoring module)."""
-    return [write_source(e, out_dir) for e in (exercises or available_exercises())]
+    """Build the given exercises (default: every one with an authoring module), notebooks and
+    rubrics; returns the notebooks' paths."""
+    paths = []
+    for e in exercises or available_exercises():
+        paths.append(write_source(e, out_dir))
+        write_rubric(e, out_dir)
+    return paths
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -36,6 +36,26 @@ def build() -> NotebookNode:
         batch of one column, never a special case. Run the cells from top to bottom; each test
         cell tells you what is wrong if it fails. Some tests are hidden: they run the same checks
         on random shapes (including `B > 1`, `H = 1` and `T = 1`) when your work is graded.
+
+        **One step of the cell, with every shape** (`σ` is the sigmoid, `⊙` elementwise):
+
+        ```
+        hx = [h_prev; x]            (H + D, B)   the evidence every gate reads, hidden first
+        f  = σ(Wf·hx + bf)          (H, B)       forget gate   Wf (H, H + D), bf (H, 1)
+        i  = σ(Wi·hx + bi)          (H, B)       input gate
+        C̃  = tanh(WC·hx + bC)       (H, B)       candidate
+        C  = f ⊙ C_prev + i ⊙ C̃      (H, B)       the conveyor belt: only elementwise ⊙ and +
+        o  = σ(Wo·hx + bo)          (H, B)       output gate
+        h  = o ⊙ tanh(C)            (H, B)       what the next step and the next layer see
+
+                  C_prev (H,B) ──⊙ f──⊕ i⊙C̃──────────────────────► C (H,B)
+                                                       │
+                                                     tanh
+                                                       │
+        [h_prev; x] (H+D,B) ─► f, i, C̃, o (H,B)  o ──► ⊙ ─────────► h (H,B)
+        ```
+
+        *Time:* about 2–3 hours. The last section trains for a few seconds.
         """),
         setup("setup", """
         import os
@@ -538,6 +558,9 @@ def build() -> NotebookNode:
         start = time.perf_counter()
         trained_params, losses = train_memorise(TEXT)
         print(f"loss {losses[0]:.3f} -> {losses[-1]:.4f} in {time.perf_counter() - start:.1f} s")
+        # Expected output: the loss starts near ln(number of characters) ≈ 2.5 and ends below
+        # 0.005 within a few seconds (8 of 8 seeds, benchmarks/claims.py ex1). Stuck above 1?
+        # Check the forget bias and the sign of the update.
         """),
         code("""
         # Let the trained model recite: feed the first character, then its own predictions.
@@ -551,6 +574,7 @@ def build() -> NotebookNode:
             ch = chars[int(np.argmax(trained_params["Wy"] @ h + trained_params["by"]))]
             out += ch
         print(repr(out))
+        # Expected output: TEXT itself, character for character.
         """),
         test("test_memorised", 3, """
         checks.check_memorised(trained_params, seed=0)
@@ -558,8 +582,9 @@ def build() -> NotebookNode:
         markdown("""
         ## What to take away
 
-        * The cell state is the whole trick: an additive path whose gradient is scaled only by
-          the forget gate, so information (and blame) can travel many steps.
+        * The cell state is the whole trick: an additive path along which the gradient is
+          scaled only by the forget gate (the *direct* path; the gates themselves depend on
+          `h_prev` and add other paths), so information (and blame) can travel many steps.
         * The gates are ordinary sigmoid layers; what they do is learned, not designed.
         * Always check a new backward pass numerically before trusting a training curve.
         """),

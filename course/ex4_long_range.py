@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from nbformat.notebooknode import NotebookNode
 
-from course.nb import answer, code, markdown, notebook, setup, test
+from course.nb import answer, code, markdown, notebook, setup, test, written_answer
 
 ASSIGNMENT = "ex4_long_range"
+
+RUBRIC = {
+    "plots_discussion": """
+- 1 point: accuracy plot: the LSTM solves temporal order at every length, the RNN only at
+  short T (chance at T = 50), with their own numbers.
+- 1 point: gradient-flow plot: the RNN's gradient decays by orders of magnitude going back in
+  time while the trained LSTM's stays within about an order of magnitude; links this to the
+  additive cell-state update (the direct path through C is scaled only by f).
+- 1 point: the controls: forget bias 0 stays at chance (the belt is cut at the start of
+  training); the RNN learns the first symbol at T = 20 but not reliably at T = 50 (distance,
+  not the kind of task, is the RNN's problem); says whether their numbers agree.
+""",
+}
+
 
 
 def build() -> NotebookNode:
@@ -32,6 +46,8 @@ def build() -> NotebookNode:
 
         **You will write:** a task generator, a training loop, the experiments (accuracy vs
         sequence length, forget-gate bias, an easy control task) and a gradient-flow probe.
+
+        *Time:* about 1 hour; the training cells take 5–10 seconds in all.
         """),
             setup(
                 "setup",
@@ -143,11 +159,21 @@ def build() -> NotebookNode:
         `forget_bias`, then for each step draw a fresh batch of 32 sequences with
         `task(T, 32, rng)`, compute loss and gradients, clip them to global norm 1 and take an
         Adam step (`lr = 0.01`). Use 16 hidden units. Also write `accuracy(p, cell, X, y)`.
+
+        *Why three starts?* With so few steps, a run sometimes sits on a plateau at chance for
+        a long while before it finds the solution — about one LSTM run in eight here, depending
+        only on the seed. Practitioners restart from several initialisations and keep the one
+        that does best on held-out data; `train_best` below (given) does that with three
+        seeds, which makes every result of this notebook hold whatever seeds you pick
+        (measured on 8 of 8 seed triples: `benchmarks/claims.py ex4`).
         """),
             answer(
                 "train_answer",
                 """
-        def train(cell, task, T, steps=150, seed=0, forget_bias=None):
+        STEPS = 150
+
+
+        def train(cell, task, T, steps=STEPS, seed=0, forget_bias=None):
             \"\"\"Train a `cell` classifier on `task` at length T; return its parameters.\"\"\"
             rng = np.random.default_rng(seed)
             ### BEGIN SOLUTION
@@ -172,11 +198,19 @@ def build() -> NotebookNode:
             ### END SOLUTION
         """,
             ),
+            code("""
+        def train_best(cell, task, T, seeds=(0, 1, 2), forget_bias=None):
+            \"\"\"Train one model per seed; keep the best on 500 held-out sequences.\"\"\"
+            X_val, y_val = task(T, 500, np.random.default_rng(999))
+            runs = [train(cell, task, T, STEPS, seed, forget_bias) for seed in seeds]
+            return max(runs, key=lambda p: accuracy(p, cell, X_val, y_val))
+        """),
             markdown("""
         ## 3. LSTM vs vanilla RNN at growing T
 
-        **Task.** For `T` in `LENGTHS`, train an LSTM and a vanilla RNN (`"rnn"`) with 150
-        steps each (seed 0) on your temporal order task, and measure their accuracy on 1000
+        **Task.** For `T` in `LENGTHS`, train an LSTM and a vanilla RNN (`"rnn"`) with
+        `train_best` (150 steps per start) on your temporal order task, and measure their
+        accuracy on 1000
         fresh sequences (a generator seeded differently from training). Fill `results` and
         put the two models trained at `T = 50` into `TRAINED = {"lstm": ..., "rnn": ...}`.
         The grader evaluates `TRAINED` itself, on sequences your notebook never saw.
@@ -190,7 +224,7 @@ def build() -> NotebookNode:
         models = {}
         for cell in ("lstm", "rnn"):
             for T in LENGTHS:
-                models[cell, T] = train(cell, temporal_order, T, steps=150, seed=0)
+                models[cell, T] = train_best(cell, temporal_order, T)
                 X_test, y_test = temporal_order(T, 1000, np.random.default_rng(1234))
                 results[cell].append(accuracy(models[cell, T], cell, X_test, y_test))
         TRAINED = {"lstm": models["lstm", 50], "rnn": models["rnn", 50]}
@@ -208,7 +242,7 @@ def build() -> NotebookNode:
         plt.ylabel("test accuracy")
         plt.ylim(0, 1.05)
         plt.legend()
-        plt.title("Temporal order: 150 Adam steps")
+        plt.title(f"Temporal order: best of 3 starts, {STEPS} Adam steps each")
         plt.show()
         """),
             test(
@@ -229,29 +263,32 @@ def build() -> NotebookNode:
         cut before learning begins. Gers et al. (2000) and Jozefowicz et al. (2015) recommend
         starting at `bf = 1` (`σ(1) ≈ 0.73`), which is what `init_classifier` does.
 
-        *Remember the first symbol.* Here the answer sits at `t = 0` of every sequence. That is
-        also 50 steps back at `T = 50`, but always at the same place, with nothing to choose:
-        a vanilla RNN can learn to latch it. Long *sequences* are not the problem; learning
-        *which* distant input matters is.
+        *Remember the first symbol.* Here the answer sits at `t = 0` of every sequence, always
+        at the same place, with nothing to choose. Is that easier for a vanilla RNN? At
+        `T = 20` it is: the RNN latches the first symbol. At `T = 50` it is a lottery — some
+        starts find it, many stay at chance or learn one of the two bits (50 %): the gradient
+        from the label to `t = 0` vanishes just as it does for temporal order. For the RNN the
+        trouble is the *distance* the error signal has to travel, not the kind of task.
 
-        **Task.** Train an LSTM at `T = 50` with `forget_bias=0.0` (150 steps, seed 0) and
+        **Task.** Train an LSTM at `T = 50` with `forget_bias=0.0` (`train_best`) and
         report its accuracy as `acc_no_forget_bias`. Train a vanilla RNN on `first_symbol` at
-        `T = 50` (150 steps, seed 0), store it as `FIRST_SYMBOL_RNN`, and report its accuracy on
-        fresh sequences as `acc_first_symbol_rnn`.
+        `T = 20` (`train_best`), store it as `FIRST_SYMBOL_RNN`, and report its accuracy on
+        fresh sequences as `acc_first_symbol_rnn`. Then try the same at `T = 50` (ungraded)
+        and compare with a neighbour who used other seeds.
         """),
             answer(
                 "controls_answer",
                 """
         ### BEGIN SOLUTION
-        lstm_bf0 = train("lstm", temporal_order, 50, steps=150, seed=0, forget_bias=0.0)
+        lstm_bf0 = train_best("lstm", temporal_order, 50, forget_bias=0.0)
         X_test, y_test = temporal_order(50, 1000, np.random.default_rng(1234))
         acc_no_forget_bias = accuracy(lstm_bf0, "lstm", X_test, y_test)
-        FIRST_SYMBOL_RNN = train("rnn", first_symbol, 50, steps=150, seed=0)
-        X_first, y_first = first_symbol(50, 1000, np.random.default_rng(1234))
+        FIRST_SYMBOL_RNN = train_best("rnn", first_symbol, 20)
+        X_first, y_first = first_symbol(20, 1000, np.random.default_rng(1234))
         acc_first_symbol_rnn = accuracy(FIRST_SYMBOL_RNN, "rnn", X_first, y_first)
         ### END SOLUTION
         print(f"LSTM, forget bias 0, temporal order T=50: {acc_no_forget_bias:.0%}")
-        print(f"vanilla RNN, first symbol T=50:          {acc_first_symbol_rnn:.0%}")
+        print(f"vanilla RNN, first symbol T=20:          {acc_first_symbol_rnn:.0%}")
         """,
             ),
             test(
@@ -325,17 +362,25 @@ def build() -> NotebookNode:
             markdown("""
         ## 6. What you should see
 
-        * The RNN's gradient falls by orders of magnitude going back from the last step (in
-          the reference run, trained at T = 50: from about 0.4 at t = 45 to about 1e-7 at
-          t = 0). The untrained LSTM's falls too, but far more slowly (about two orders of
-          magnitude over 50 steps); the trained LSTM's hardly decays at all — it learned to
-          hold its forget gates open — and is largest around the second window (t ≈ 25–30).
-        * The LSTM solves temporal order at every length here, the RNN only at short `T`.
-        * The LSTM with forget bias 0 stays at chance after 150 steps (it would need many more);
-          the RNN solves the first-symbol task easily — a fixed-position memory is easy, finding
-          *which* distant input matters is what needs the conveyor belt.
+        What the reference solution gives on 8 of 8 seed triples (`benchmarks/claims.py ex4`;
+        your figures will differ in the details, not in these facts):
+
+        * **Accuracy** (expected output of section 3): the LSTM ≥ 95 % at every length; the
+          RNN ≥ 90 % at `T = 10` and at chance (21–36 %) at `T = 50`.
+        * **Controls** (section 4): the LSTM with forget bias 0 stays at chance (23–26 %) after
+          150 steps — it would need many more; the RNN remembers the first symbol at `T = 20`
+          (≥ 95 %).
+        * **Gradient flow**: the untrained LSTM's gradient at `t = 0` is 10⁻⁴–10⁻¹ of its value
+          at `t = 45`; the trained LSTM's stays within an order of magnitude (0.7–9×) — it
+          learned to hold its forget gates open. The RNN's depends on its weights: on most
+          seeds it falls by 3 to 12 orders of magnitude over the 50 steps, on a few (those that
+          started to pick up the first relevant symbol) by only one; it is always below the
+          trained LSTM's.
 
         Write down, in your own words, what each plot shows and whether your numbers agree.
         """),
+        written_answer("plots_discussion", """
+        *Your answer (a few sentences; graded by hand):* YOUR ANSWER HERE
+        """, 3),
         ]
     )

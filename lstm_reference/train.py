@@ -1,9 +1,13 @@
 """Train a character-level language model from the command line.
 
-    python -m lstm_reference.train --data data/input.txt --epochs 50 --hidden-size 128
-    lstm-train --cell rnn --epochs 5            # the built-in "I grew up in France…" corpus
+    lstm-train                                  # the built-in "I grew up in France…" corpus
+    lstm-train --data docs/paper_notes.md --seq-length 100 --batch-size 16 --prime "The LSTM"
+    lstm-train --checkpoint run.npz --plot loss.png
+    lstm-train --resume run.npz --epochs 20 --checkpoint run.npz
 
-Prints a progress bar, the mean loss of every epoch and a generated sample. On the built-in
+Prints a progress bar (loss, tokens per second), after every epoch the training loss and the
+validation loss and perplexity (held-out text: the last tenth of a --data file, fresh stories
+for the built-in corpus), a sample every --sample-every steps and at the end. On the built-in
 corpus it also reports how often the model picks the right language after "speak fluent " in
 freshly generated stories, next to the chance level. Bad input gives a one-line error and exit
 code 2.
@@ -41,6 +45,7 @@ from lstm_reference.optim import OPTIMIZERS, make_optimizer
 from lstm_reference.training import (
     LMRun,
     TrainingDivergedError,
+    evaluate_char_lm,
     language_accuracy,
     steps_per_epoch,
     train_char_lm,
@@ -49,9 +54,13 @@ from lstm_reference.vocab import Vocab
 
 PROG = "lstm-train"
 EVAL_STORIES = 300
-DEFAULT_STORIES = 600
-DEFAULT_FILLERS = (1, 3)
-DEFAULT_SEQ_LENGTH = 100
+# The defaults are the recipe of the shipped checkpoint, stopped at 110 epochs (4840 steps):
+# long enough for the language memory (see docs/library.md, "The default run").
+DEFAULT_STORIES = 4000
+DEFAULT_FILLERS = (0, 3)
+DEFAULT_SEQ_LENGTH = 300
+DEFAULT_EPOCHS = 110
+MAX_VAL_STORIES = 100  # validation stories of the built-in corpus (a few seconds per epoch)
 
 
 class UsageError(Exception):
@@ -80,6 +89,16 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
     if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 0.5], got {text!r}") from None
+    if not 0.0 <= value <= 0.5:
+        raise argparse.ArgumentTypeError(f"must be in [0, 0.5], got {text}")
     return value
 
 
@@ -120,35 +139,39 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--data", type=Path, metavar="PATH",
                       help="UTF-8 text file (default: built-in corpus)")
     data.add_argument("--stories", type=_positive_int, default=None, metavar="N",
-                      help="number of stories in the built-in corpus (default 600)")
+                      help=f"number of stories in the built-in corpus (default {DEFAULT_STORIES})")
     data.add_argument("--fillers", type=_filler_range, default=None, metavar="MIN-MAX",
                       help="filler sentences between country and language in the built-in "
-                      "corpus (default 1-3); with --resume, a new range continues training on "
+                      "corpus (default 0-3); with --resume, a new range continues training on "
                       "new stories (a curriculum)")
     model = p.add_argument_group("model")
     model.add_argument("--cell", default="lstm", choices=sorted(CELLS), metavar="CELL",
                        help=f"recurrent cell: {', '.join(sorted(CELLS))}")
-    model.add_argument("--hidden-size", type=_positive_int, default=128, metavar="H",
+    model.add_argument("--hidden-size", type=_positive_int, default=64, metavar="H",
                        help="hidden units")
     model.add_argument("--forget-bias", type=float, default=1.0, metavar="B",
                        help="initial forget-gate bias of LSTM-family cells")
-    model.add_argument("--dtype", default="float64", choices=("float32", "float64"),
+    model.add_argument("--dtype", default="float32", choices=("float32", "float64"),
                        help="floating-point type of the parameters (float32 is about 2x faster)")
     train = p.add_argument_group("training")
-    train.add_argument("--epochs", type=_positive_int, default=10,
+    train.add_argument("--epochs", type=_positive_int, default=DEFAULT_EPOCHS,
                        help="total epochs (with --resume: train until this many are done)")
     train.add_argument("--seq-length", type=_positive_int, default=None,
                        help=f"characters per truncated-BPTT chunk (default {DEFAULT_SEQ_LENGTH});"
                        " with --resume, a new length for the epochs still to come")
     train.add_argument("--batch-size", type=_positive_int, default=32,
                        help="parallel streams over the text")
-    train.add_argument("--optimizer", default="adam", choices=sorted(OPTIMIZERS))
-    train.add_argument("--lr", type=_positive_float, default=2e-3, help="learning rate")
+    train.add_argument("--optimizer", default="adam", choices=sorted(OPTIMIZERS),
+                       help=f"update rule: {', '.join(sorted(OPTIMIZERS))}")
+    train.add_argument("--lr", type=_positive_float, default=3e-3, help="learning rate")
     train.add_argument("--clip", type=_positive_float, default=5.0,
                        help="clip every gradient entry to [-CLIP, CLIP]")
     train.add_argument("--max-norm", type=_positive_float, default=None,
                        help="also clip the global gradient norm to this value")
     train.add_argument("--seed", type=int, default=0, help="seeds the weights, corpus and sample")
+    train.add_argument("--val-fraction", type=_fraction, default=0.1, metavar="F",
+                       help="share of a --data file (its end) held out for the validation loss;"
+                       " the built-in corpus is validated on as many fresh stories instead")
     io = p.add_argument_group("checkpoints and output")
     io.add_argument("--checkpoint", type=Path, metavar="PATH",
                     help="save a checkpoint here after every epoch")
@@ -156,8 +179,15 @@ def build_parser() -> argparse.ArgumentParser:
                     help="continue from this checkpoint (its model and optimizer settings win)")
     io.add_argument("--sample-length", type=int, default=300,
                     help="characters to generate at the end (0: none)")
+    io.add_argument("--sample-every", type=int, default=0, metavar="N",
+                    help="also print a short sample every N training steps (0: never)")
+    io.add_argument("--prime", default=None, metavar="TEXT",
+                    help="text the samples continue (default: the first character of the "
+                    "training text); every character must be in the vocabulary")
     io.add_argument("--temperature", type=_positive_float, default=0.8,
                     help="sampling temperature (lower: more conservative)")
+    io.add_argument("--plot", type=Path, metavar="PNG",
+                    help="write the training and validation loss curves to this PNG at the end")
     io.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
@@ -267,12 +297,56 @@ def _save(path: Path, run: LMRun, vocab: Vocab, config: dict, epoch: int, rng: A
     )
 
 
+def _split(text: str, config: dict[str, Any]) -> tuple[str, str]:
+    """(training text, validation text). A --data file keeps its last ``val_fraction`` for
+    validation; the built-in corpus is validated on that share of freshly drawn stories."""
+    fraction = config.get("val_fraction", 0.1)
+    if config["data"] is None:
+        n = min(round(config["stories"] * fraction), MAX_VAL_STORIES)
+        return text, _corpus(config, n, config["seed"] + 7919) if n else ""
+    n = int(len(text) * fraction)
+    return (text[:-n], text[-n:]) if n >= 3 else (text, "")
+
+
+def _prime_ids(prime: str | None, text: str, vocab: Vocab) -> tuple[str, np.ndarray]:
+    prime = text[0] if not prime else prime
+    unknown = sorted(set(prime) - set(vocab.chars))
+    if unknown:
+        raise UsageError(f"--prime has characters the vocabulary lacks: {''.join(unknown)!r}")
+    return prime, vocab.encode(prime)
+
+
+def loss_plot(path: Path, losses: Sequence[float], val: Sequence[tuple[int, float]]) -> None:
+    """Training loss per step (light), its moving average and the validation loss per epoch."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from lstm_reference.plots import loss_figure
+
+    fig = loss_figure({"training": losses}, smooth=min(50, max(2, len(losses) // 20)))
+    ax = fig.axes[0]
+    if val:
+        steps, values = zip(*val, strict=True)
+        ax.plot(steps, values, "o-", color="black", label="validation (held-out text)")
+        ax.legend()
+    ax.set_title("Training and validation loss (nats per character)")
+    fig.savefig(path, dpi=150)
+
+
 def train(args: argparse.Namespace) -> int:
     """Run the whole command; raises :class:`UsageError` on bad input."""
+    import time
+
     from tqdm import tqdm
 
     text, run, vocab, config, epoch0, rng = _setup(args)
-    ids = vocab.encode(text)
+    config.setdefault("val_fraction", args.val_fraction)
+    train_text, val_text = _split(text, config)
+    ids = vocab.encode(train_text)
+    val_ids = vocab.encode(val_text) if val_text else None
+    prime, prime_ids = _prime_ids(args.prime, text, vocab)
+    if args.sample_every < 0:
+        raise UsageError("--sample-every must be >= 0")
     per_epoch = steps_per_epoch(len(ids), run.batch_size, run.seq_length)
     if per_epoch == 0:
         need = run.batch_size * (run.seq_length + 1)
@@ -282,19 +356,28 @@ def train(args: argparse.Namespace) -> int:
             f"{run.seq_length} + 1)); use a longer text or smaller --batch-size/--seq-length"
         )
     source = config["data"] or f"built-in corpus ({config['stories']} stories)"
+    held = f"{len(val_text)} held out for validation" if val_text else "no validation"
     print(
-        f"{source}: {len(ids)} characters, vocabulary {len(vocab)}; cell {run.cell}, "
-        f"H={config['hidden_size']}, {per_epoch} steps per epoch"
+        f"{source}: {len(ids)} training characters ({held}), vocabulary {len(vocab)}; "
+        f"cell {run.cell}, H={config['hidden_size']}, {per_epoch} steps per epoch"
     )
     if epoch0 >= args.epochs:
         print(f"checkpoint already has {epoch0} epochs (--epochs {args.epochs}): nothing to train")
+    tokens_per_step = run.batch_size * run.seq_length
+    val_history: list[tuple[int, float]] = []
+    started = time.perf_counter()
     for epoch in range(epoch0, args.epochs):
         bar = tqdm(total=per_epoch, desc=f"epoch {epoch + 1}/{args.epochs}", unit="step",
                    disable=args.no_progress, leave=False, file=sys.stderr)
+        t0 = time.perf_counter()
 
-        def progress(step: int, loss: float, bar: Any = bar) -> None:
+        def progress(step: int, loss: float, bar: Any = bar, t0: float = t0) -> None:
             bar.update(1)
-            bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
+            rate = bar.n * tokens_per_step / max(time.perf_counter() - t0, 1e-9)
+            bar.set_postfix(loss=f"{loss:.3f}", tok_s=f"{rate:,.0f}", refresh=False)
+            if args.sample_every and step % args.sample_every == 0:
+                out = sample(run.params, prime_ids, 100, args.temperature, rng, run.cell)
+                bar.write(f"[step {step}] {prime + vocab.decode(out)!r}", file=sys.stdout)
 
         n_before = len(run.losses)
         try:
@@ -304,18 +387,29 @@ def train(args: argparse.Namespace) -> int:
             bar.close()
             raise UsageError(f"training diverged: {err}; try a smaller --lr") from None
         bar.close()
+        seconds = time.perf_counter() - t0
         mean = float(np.mean(run.losses[n_before:]))
-        print(f"epoch {epoch + 1}/{args.epochs}  loss {mean:.4f}", flush=True)
+        line = f"epoch {epoch + 1}/{args.epochs}  loss {mean:.4f}"
+        if val_ids is not None:
+            val = evaluate_char_lm(run.params, val_ids, run.cell)
+            val_history.append((run.step, val))
+            line += f"  val loss {val:.4f}  val perplexity {math.exp(val):.2f}"
+        print(f"{line}  ({seconds:.1f} s, {per_epoch * tokens_per_step / seconds:,.0f} "
+              "tokens/s)", flush=True)
         if args.checkpoint is not None:
             _save(args.checkpoint, run, vocab, config, epoch + 1, rng)
+    if epoch0 < args.epochs:
+        print(f"trained {args.epochs - epoch0} epochs in {time.perf_counter() - started:.0f} s")
     if args.sample_length > 0:
-        seed_ids = vocab.encode(text[0])
-        out = sample(run.params, seed_ids, args.sample_length, args.temperature, rng, run.cell)
+        out = sample(run.params, prime_ids, args.sample_length, args.temperature, rng, run.cell)
         print(f"--- sample (temperature {args.temperature}) ---")
-        print(text[0] + vocab.decode(out))
+        print(prime + vocab.decode(out))
         print("---")
     if config["data"] is None:
         report_language_accuracy(run, vocab, config)
+    if args.plot is not None:
+        loss_plot(args.plot, run.losses, val_history)
+        print(f"loss curves written to {args.plot}")
     return 0
 
 

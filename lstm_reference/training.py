@@ -118,6 +118,25 @@ def train_char_lm(
     return run
 
 
+def evaluate_char_lm(
+    p: Params, ids: np.ndarray, cell: str | CellLike = "lstm", batch_size: int = 8
+) -> float:
+    """Mean next-character cross-entropy (nats) of ``p`` on the text ids (N,).
+
+    The text is cut into ``batch_size`` contiguous streams (fewer if it is short), each read
+    once from the zero state. exp() of the result is the perplexity.
+    """
+    B = max(1, min(batch_size, (len(ids) - 1) // 2))
+    streams = make_streams(ids, B)  # (B, L)
+    if streams.shape[1] < 2:
+        raise ValueError(f"text of {len(ids)} characters is too short to evaluate")
+    inputs, targets = streams[:, :-1].T, streams[:, 1:].T
+    logits, _, _ = char_lm_forward(p, inputs, None, cell)
+    logp = log_softmax(logits.astype(np.float64), axis=1)  # (T, V, B)
+    T = inputs.shape[0]
+    return float(-logp[np.arange(T)[:, None], targets, np.arange(B)[None, :]].mean())
+
+
 # --------------------------------------------------------------------------- many-to-one
 
 

@@ -83,7 +83,9 @@ def filled_release(assignment_id: str, edits: Iterable[Edit] = ()) -> NotebookNo
 
 @dataclass
 class RoundTrip:
-    scores: dict[str, Scores] = field(default_factory=dict)
+    scores: dict[str, Scores] = field(default_factory=dict)  # autograded (test) cells only
+    #: manually graded answers: student -> {grade_id: (score, max_score, needs manual grade)}
+    manual: dict[str, dict[str, tuple[float, float, bool]]] = field(default_factory=dict)
     autograded: dict[str, NotebookNode] = field(default_factory=dict)
     feedback: dict[str, str] = field(default_factory=dict)  # student -> feedback HTML
     log: str = ""
@@ -107,7 +109,8 @@ class RoundTrip:
         failed = []
         for cell in nb.cells if nb else []:
             gid = grade_id(cell)
-            if not (gid and cell.get("metadata", {}).get("nbgrader", {}).get("grade")):
+            if not (gid and cell.get("metadata", {}).get("nbgrader", {}).get("grade")) \
+                    or cell.cell_type != "code":  # written answers are graded by hand
                 continue
             if cell.cell_type == "code" and [dict(o) for o in cell.get("outputs", [])] != passed:
                 failed.append(gid)
@@ -169,6 +172,11 @@ def run_round_trip(
                     continue
                 trip.scores[student] = {
                     g.name: (float(g.score or 0.0), float(g.max_score)) for g in nb.grades
+                    if g.cell.cell_type == "code"
+                }
+                trip.manual[student] = {
+                    g.name: (float(g.score or 0.0), float(g.max_score), bool(g.needs_manual_grade))
+                    for g in nb.grades if g.cell.cell_type != "code"
                 }
         for student in submissions:
             path = root / "autograded" / student / assignment_id / f"{assignment_id}.ipynb"

@@ -21,6 +21,6 @@ def solution_namespace(assignment_id: str, edits: Iterable[Edit] = (),
         gid = grade_id(cell)
         if gid == "setup":
             exec(compile(cell.source, f"<{assignment_id}:setup>", "exec"), ns)
-        elif gid in answers and gid not in skip:
+        elif gid in answers and gid not in skip and cell.cell_type == "code":  # not written
             exec(compile(answers[gid], f"<{assignment_id}:{gid}>", "exec"), ns)
     return ns

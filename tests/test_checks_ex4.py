@@ -173,7 +173,7 @@ def test_first_symbol_check() -> None:
     p = init_classifier(8, 16, 4, cell="rnn", rng=rng)
     opt = Adam(0.01)
     for _ in range(150):
-        X, y = tasks.first_symbol(50, 32, seed=int(rng.integers(2**62)))
+        X, y = tasks.first_symbol(ex4.FIRST_SYMBOL_T, 32, seed=int(rng.integers(2**62)))
         _, grads, _ = classifier_loss(p, X, y, cell="rnn")
         clip_global_norm(grads, 1.0)
         opt.step(p, grads)

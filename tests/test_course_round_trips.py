@@ -72,6 +72,10 @@ def test_solution_full_marks(trip) -> None:
     lost = {g: trip.error_of("solution", g) for g in trip.lost("solution")}
     assert total >= MIN_POINTS[ex] and got == total, lost
     assert trip.outside_failures("solution") == []
+    # written answers are left to the instructor: no autograded score, flagged for grading
+    written = trip.manual["solution"]
+    assert all(needs and score == 0 and points > 0 for score, points, needs in written.values())
+    assert bool(written) == (ex != "ex1_lstm_from_scratch"), written
 
 
 @pytest.mark.slow

@@ -12,17 +12,22 @@ import pytest
 from matplotlib.figure import Figure
 
 from lstm_reference.cells import get_cell, zero_state
-from lstm_reference.checkpoint import Checkpoint, save_checkpoint
+from lstm_reference.checkpoint import Checkpoint, load_pretrained, save_checkpoint
 from lstm_reference.data.corpus import colah_corpus
 from lstm_reference.model import init_char_lm
 from lstm_reference.plots import (
     cells_figure,
+    country_unit,
+    crossover,
     gates_figure,
     gradient_flow,
     gradient_flow_figure,
     loss_figure,
     main,
     record_gates,
+    story_events,
+    text_activation_figure,
+    text_activation_html,
 )
 from lstm_reference.rnn import rnn_step_forward
 from lstm_reference.vocab import Vocab, one_hot
@@ -42,7 +47,8 @@ def assert_png(path: Path) -> None:
 
 
 def test_gradient_flow_of_an_rnn_matches_explicit_jacobians() -> None:
-    """Independent check: ∂L/∂h_t = (Π Jacobians)ᵀ·1 with J_s = diag(1 − h_s²)·Wh[:, :H]."""
+    """Independent check: with g_T = 1 and g_{s-1} = Whᵀ·(d_s ⊙ g_s), d_s = 1 − h_s², the input
+    gradient is ∂L/∂x_s = Wxᵀ·(d_s ⊙ g_s) (Wh, Wx: the h and x columns of the RNN's matrix)."""
     T, H, D, B = 12, 5, 8, 3
     norms = gradient_flow("rnn", T, H, D, B, seed=3)
     rng = np.random.default_rng(3)  # the same draws, in the same order, as gradient_flow
@@ -51,17 +57,15 @@ def test_gradient_flow_of_an_rnn_matches_explicit_jacobians() -> None:
     hs = [np.zeros((H, B))]
     for t in range(T):
         hs.append(rnn_step_forward(X[t], hs[-1], p)[0])
-    expected = np.empty(T)
+    Wh, Wx = p["Wh"][:, :H], p["Wh"][:, H:]
+    expected = np.zeros(T)
     for b in range(B):
         g = np.ones(H)
-        per_b = [np.linalg.norm(g)]
-        for s in range(T, 1, -1):  # from h_s back to h_{s-1}
-            J = (1 - hs[s][:, b] ** 2)[:, None] * p["Wh"][:, :H]
-            g = J.T @ g
-            per_b.append(np.linalg.norm(g))
-        expected_b = np.array(per_b[::-1])
-        expected = expected_b if b == 0 else expected + expected_b
-    np.testing.assert_allclose(norms, expected / B, rtol=1e-10)
+        for s in range(T, 0, -1):  # s: 1-based step; h_s = hs[s]
+            dz = (1 - hs[s][:, b] ** 2) * g
+            expected[s - 1] += np.linalg.norm(Wx.T @ dz) / B
+            g = Wh.T @ dz
+    np.testing.assert_allclose(norms, expected, rtol=1e-10)
 
 
 def test_lstm_carries_gradient_further_than_the_rnn() -> None:
@@ -115,6 +119,46 @@ def test_cli_writes_pngs(tmp_path: Path) -> None:
     assert_png(tmp_path / "gradient_flow.png")
 
 
+def test_country_unit_of_the_shipped_checkpoint_is_c28() -> None:
+    """Exercise 2's reference pick, found again by the plots (the unit the docs name)."""
+    ck = load_pretrained()
+    state, unit, eta = country_unit(ck.params, ck.vocab)
+    assert (state, unit) == ("C", 28) and eta > 0.8
+
+
+def test_story_events_point_at_the_right_characters() -> None:
+    text = 'I grew up in Japan. He said "hi" (twice (yes)). I speak fluent Japanese.\n'
+    spans = {kind: text[a:b] for a, b, kind in story_events(text)}
+    assert spans == {"country": "Japan", "quote": '"hi"', "aside": "(twice (yes))",
+                     "language": "Japanese"}
+
+
+def test_crossover_is_where_the_first_curve_stays_above() -> None:
+    a = np.array([1.0, 1.0, 1.0, 0.1, 0.1])  # index = step t; the last entry is 0 steps back
+    b = np.array([1e-3, 1e-2, 0.5, 0.5, 0.5])
+    assert crossover(a, b) == 2  # a is above b from 2 steps back on (t = 2, 1, 0)
+    assert crossover(b, a) is None  # b is below a at the very first step
+
+
+def test_text_colouring_html_and_png(tmp_path: Path) -> None:
+    text = 'a "b"\n<c>'
+    values = np.linspace(-1, 1, len(text))
+    page = text_activation_html(text, values, "unit 3")
+    assert page.count("<span") == len(text) and "<br>" in page
+    assert "&lt;</span>" in page and "&gt;</span>" in page and "<c" not in page
+    assert 'title="-1.00"' in page and 'title="+1.00"' in page
+    fig = text_activation_figure(text, values, "unit 3")
+    fig.savefig(tmp_path / "t.png", dpi=100)
+    assert_png(tmp_path / "t.png")
+
+
+def test_cli_all_writes_every_doc_figure(tmp_path: Path) -> None:
+    assert main(["all", "--out", str(tmp_path), "--dpi", "30"]) == 0
+    for name in ("gates.png", "cells.png", "text_C28.png", "gradient_flow.png", "loss.png"):
+        assert_png(tmp_path / name)
+    assert "tanh C[28]" in (tmp_path / "text_C28.html").read_text(encoding="utf-8")
+
+
 @pytest.mark.slow
 def test_cli_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
     (tmp_path / "junk.npz").write_bytes(b"not a checkpoint")
@@ -126,3 +170,13 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert "not a readable LSTM Lab checkpoint" in proc.stderr
+
+
+def test_cli_text_for_a_chosen_unit_and_its_errors(tmp_path: Path, capsys) -> None:
+    assert main(["text", "--state", "f", "--unit", "3", "--text", "I grew up in Peru.",
+                 "--out", str(tmp_path), "--dpi", "60"]) == 0
+    assert_png(tmp_path / "text_f3.png")
+    page = (tmp_path / "text_f3.html").read_text(encoding="utf-8")
+    assert page.count("<span") == len("I grew up in Peru.")
+    assert main(["text", "--unit", "999", "--out", str(tmp_path)]) == 2
+    assert "--unit must be in 0..63" in capsys.readouterr().err

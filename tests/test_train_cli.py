@@ -72,7 +72,7 @@ def test_resume_with_a_new_sequence_length(tmp_path: Path, capsys: pytest.Captur
     assert second.step - first.step == (n_chars // 8 - 1) // 45
     assert main(["--epochs", "1", *SMALL[:4], "--batch-size", "8", "--sample-length", "0",
                  "--no-progress", "--checkpoint", str(tmp_path / "d.npz")]) == 0
-    assert load_checkpoint(tmp_path / "d.npz").config["seq_length"] == 100  # the default
+    assert load_checkpoint(tmp_path / "d.npz").config["seq_length"] == 300  # the default
 
 
 def test_training_on_a_text_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -82,7 +82,40 @@ def test_training_on_a_text_file(tmp_path: Path, capsys: pytest.CaptureFixture) 
                  "20", "--batch-size", "4", "--sample-length", "30", "--no-progress",
                  "--cell", "rnn", "--optimizer", "adagrad", "--lr", "0.05"]) == 0
     out = capsys.readouterr().out
-    assert f"{data}: 930 characters" in out and "speak fluent" not in out
+    assert f"{data}: 837 training characters (93 held out for validation)" in out
+    assert "speak fluent" not in out
+
+
+def test_validation_samples_prime_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Validation loss and perplexity every epoch, periodic samples from --prime, a loss PNG."""
+    data = tmp_path / "input.txt"
+    data.write_text("the cat sat on the mat. " * 60 + "the dog sat on the log. " * 10,
+                    encoding="utf-8")
+    plot = tmp_path / "loss.png"
+    assert main(["--data", str(data), "--epochs", "2", "--hidden-size", "8", "--seq-length",
+                 "20", "--batch-size", "4", "--sample-length", "10", "--no-progress",
+                 "--sample-every", "5", "--prime", "the d", "--plot", str(plot)]) == 0
+    out = capsys.readouterr().out
+    lines = [ln for ln in out.splitlines() if ln.startswith("epoch ")]
+    assert len(lines) == 2
+    for ln in lines:
+        loss = float(ln.split("val loss ")[1].split()[0])
+        ppl = float(ln.split("val perplexity ")[1].split()[0])
+        assert ppl == pytest.approx(np.exp(loss), rel=1e-2) and "tokens/s" in ln
+    # 1680 characters, 168 held out: (1512 // 4 - 1) // 20 = 18 steps per epoch, 36 in all
+    assert out.count("[step ") == 36 // 5 and "[step 35] 'the d" in out
+    assert "--- sample (temperature 0.8) ---\nthe d" in out
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_validation_can_be_turned_off(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    data = tmp_path / "input.txt"
+    data.write_text("abcdefgh " * 100, encoding="utf-8")
+    assert main(["--data", str(data), "--epochs", "1", "--hidden-size", "4", "--seq-length",
+                 "10", "--batch-size", "2", "--sample-length", "0", "--no-progress",
+                 "--val-fraction", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "900 training characters (no validation)" in out and "val loss" not in out
 
 
 def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
@@ -103,6 +136,8 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "bad resume": (["--resume", str(tmp / "junk.npz")], "not a readable LSTM Lab checkpoint"),
         "bad fillers": (["--fillers", "3-1"], "MIN <= MAX"),
         "nan loss": (["--lr", "1e308", "--epochs", "1", *SMALL], "training diverged"),
+        "bad prime": (["--prime", "€uro", *SMALL], "--prime has characters the vocabulary"),
+        "bad fraction": (["--val-fraction", "0.9"], "must be in [0, 0.5]"),
     }
 
 
@@ -110,7 +145,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
 @pytest.mark.parametrize(
     "case",
     ["missing", "empty", "binary", "not utf-8", "too short", "zero hidden", "negative lr",
-     "bad cell", "bad resume", "bad fillers", "nan loss"],
+     "bad cell", "bad resume", "bad fillers", "nan loss", "bad prime", "bad fraction"],
 )
 def test_bad_input_is_one_line_and_exit_code_2(tmp_path: Path, case: str) -> None:
     args, message = _bad_inputs(tmp_path)[case]
@@ -123,8 +158,12 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path: Path, case: str) -> Non
 
 
 def test_help_lists_every_option() -> None:
-    text = build_parser().format_help()
+    parser = build_parser()
+    text = parser.format_help()
     for opt in ("--data", "--epochs", "--hidden-size", "--cell", "--seed", "--lr", "--optimizer",
                 "--seq-length", "--batch-size", "--checkpoint", "--resume", "--sample-length",
-                "--temperature", "--dtype", "--forget-bias", "--fillers"):
+                "--temperature", "--dtype", "--forget-bias", "--fillers", "--prime",
+                "--sample-every", "--plot", "--val-fraction"):
         assert opt in text
+    for action in parser._actions:  # every option explains itself
+        assert action.help, f"{action.option_strings} has no help text"

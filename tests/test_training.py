@@ -139,3 +139,20 @@ def test_language_scores_match_a_brute_force_recomputation() -> None:
             tail = range(pos - 1, len(full) - 1)
             want = sum(logp[t, full[t + 1]] for t in tail)
             assert scores[n, k] == pytest.approx(want, abs=1e-9)
+
+
+def test_evaluate_char_lm_is_the_mean_loss_of_its_streams() -> None:
+    from lstm_reference.model import char_lm_loss
+    from lstm_reference.training import evaluate_char_lm
+
+    rng = np.random.default_rng(5)
+    p = init_char_lm(7, 6, "lstm", rng)
+    ids = rng.integers(7, size=41)
+    one, _, _ = char_lm_loss(p, ids[:-1, None], ids[1:, None], None, "lstm")
+    assert evaluate_char_lm(p, ids, "lstm", batch_size=1) == pytest.approx(one, rel=1e-12)
+    # four streams of 10 characters (the 41st is dropped), each read from the zero state
+    parts = [char_lm_loss(p, s[:-1, None], s[1:, None], None, "lstm")[0]
+             for s in ids[:40].reshape(4, 10)]
+    assert evaluate_char_lm(p, ids, "lstm", batch_size=4) == pytest.approx(np.mean(parts))
+    with pytest.raises(ValueError, match="too short"):
+        evaluate_char_lm(p, ids[:1], "lstm")

@@ -78,21 +78,28 @@ def test(grade_id: str, points: float, visible: str, hidden: str = "") -> Notebo
     )
 
 
-def points_of(cells: list[NotebookNode]) -> float:
-    """The points of an exercise: the sum over its graded cells (the one source of truth)."""
-    return float(sum(c.get("metadata", {}).get("nbgrader", {}).get("points") or 0
-                     for c in cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")))
+def points_of(cells: list[NotebookNode], written: bool = False) -> float:
+    """The autograded points of an exercise: the sum over its graded test cells (the one
+    source of truth); with ``written``, the points of its manually graded answers instead."""
+    total = 0.0
+    for c in cells:
+        meta = c.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and bool(meta.get("solution")) == written:
+            total += meta.get("points") or 0
+    return float(total)
 
 
 POINTS_LINE = "**This exercise is worth {points:g} points**, spread over its graded test cells."
+WRITTEN_LINE = " Its written answers add {points:g} points, graded by your instructor."
 
 
 def notebook(cells: list[NotebookNode]) -> NotebookNode:
     """The notebook of ``cells``; the first markdown cell gets the exercise's points."""
     first = next((c for c in cells if c.cell_type == "markdown"), None)
     if first is not None:
+        written = points_of(cells, written=True)
         first.source = first.source.rstrip() + "\n\n" + POINTS_LINE.format(
-            points=points_of(cells))
+            points=points_of(cells)) + (WRITTEN_LINE.format(points=written) if written else "")
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata["language_info"] = {"name": "python"}

@@ -30,6 +30,7 @@ def use_fixture_checks(monkeypatch) -> None:
     """Make ``fxchecks`` importable in the grader process and in the kernels it starts."""
     path = os.pathsep.join(p for p in (str(FIXTURES), os.environ.get("PYTHONPATH", "")) if p)
     monkeypatch.setenv("PYTHONPATH", path)
+    monkeypatch.syspath_prepend(str(FIXTURES))
     monkeypatch.setenv("AUTOGRADE_CHECK_PACKAGES", "fxchecks")
 
 

@@ -107,8 +107,8 @@ def test_nbgrader_and_batch_scores_in_the_gradebook(tmp_path: Path,
     assert {g: nbgrader_scores["alice"][g] for g in TESTS} == TESTS
     assert nbgrader_scores["bob"]["test_sigmoid"] == 0.0
     assert nbgrader_scores["carol"]["test_sigmoid"] == nbgrader_scores["carol"]["test_step"] == 0
-    # the monkeypatching student fools nbgrader's in-kernel tests ...
-    assert {g: nbgrader_scores["eve"][g] for g in TESTS} == TESTS
+    # the monkeypatching student gets nothing: the kit's config judges outside the kernel
+    assert {g: nbgrader_scores["eve"][g] for g in TESTS} == STUDENTS["eve"][1]
     assert api.generate_feedback(EX, force=True)["success"]
     for student in STUDENTS:
         assert (root / "feedback" / student / EX / f"{EX}.html").is_file()
@@ -120,7 +120,7 @@ def test_nbgrader_and_batch_scores_in_the_gradebook(tmp_path: Path,
     bob = (root / "feedback" / "bob" / EX / f"{EX}.html").read_text(encoding="utf-8")
     assert "AssertionError: sigmoid(z) is off by" in plain(bob)
     exported = _export(db_url, tmp_path / "nbgrader.csv")
-    assert float(exported["eve"]["score"]) == 3.0 and float(exported["alice"]["max_score"]) == 4
+    assert float(exported["eve"]["score"]) == 0.0 and float(exported["alice"]["max_score"]) == 4
 
     # 2. the kit's verdicts replace the automatic scores
     assert batch_main(["--course", str(root), "--exercise", EX, "--jobs", "2", "--gradebook",
@@ -129,7 +129,7 @@ def test_nbgrader_and_batch_scores_in_the_gradebook(tmp_path: Path,
     assert "gradebook: 4 submission(s) of 4 student(s)" in out
     scores = _all_scores(db_url)
     for student, (_, want) in STUDENTS.items():
-        assert {g: scores[student][g] for g in TESTS} == want, student  # ... but not the kit
+        assert {g: scores[student][g] for g in TESTS} == want, student  # the same verdicts
         # the written answer is left as nbgrader scored it (an untouched stub scores 0)
         assert scores[student]["why_answer"] == nbgrader_scores[student]["why_answer"]
     from nbgrader.api import Gradebook

@@ -189,14 +189,32 @@ def check_names(call: str) -> set[str]:
 # --------------------------------------------------------------------------- student source
 
 
+def _docstring_lines(source: str) -> set[int]:
+    """Lines of the docstrings in ``source`` (prose: naming a module there is harmless)."""
+    try:
+        tree = ast.parse(_strip_magics(source))
+    except SyntaxError:
+        return set()
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(
+                    body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                lines.update(range(body[0].lineno, (body[0].end_lineno or body[0].lineno) + 1))
+    return lines
+
+
 def uses_forbidden(source: str, forbidden: tuple[str, ...] = FORBIDDEN) -> str | None:
-    """The forbidden module a student cell names (as code or in a string), else None."""
+    """The forbidden module a student cell names (as code or in a string, not in a docstring
+    or a comment), else None."""
     words = set()
+    prose = _docstring_lines(source)
     try:
         for tok in tokenize.generate_tokens(io.StringIO(source).readline):
             if tok.type == tokenize.NAME:
                 words.add(tok.string)
-            elif tok.type == tokenize.STRING:
+            elif tok.type == tokenize.STRING and tok.start[0] not in prose:
                 words.update(re.findall(r"[A-Za-z_]\w*", tok.string))
     except (tokenize.TokenError, IndentationError, SyntaxError):
         text = "\n".join(line.split("#", 1)[0] for line in source.splitlines())

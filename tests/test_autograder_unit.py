@@ -171,6 +171,10 @@ def test_check_calls_and_modules() -> None:
     ("# I read lstm_reference for inspiration\nx = 1", None),
     ("lstm_reference_like = 2", None),
     ("def f(:\n  'autograder'", "autograder"),
+    # prose in a docstring is not code: an honest student may cite the reference
+    ('def f(x):\n    """Like lstm_reference.lstm_step_forward, by hand."""\n    return x', None),
+    ('"""Module notes: see lstm_reference."""\nx = 1', None),
+    ('def f():\n    """doc"""\n    return __import__("lstm_reference")', "lstm_reference"),
 ])
 def test_uses_forbidden(source: str, found: str | None) -> None:
     assert uses_forbidden(source) == found

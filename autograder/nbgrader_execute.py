@@ -57,12 +57,20 @@ def _roles(nb: NotebookNode) -> list[CellRole]:
             roles.append(CellRole("test", gid, float(meta.get("points") or 0),
                                   trusted_source=cell.source))
         elif meta.get("solution"):
-            roles.append(CellRole("answer", gid))
+            roles.append(CellRole("answer", gid, attempted=not _is_stub(cell.source)))
         elif meta.get("locked"):
             roles.append(CellRole("locked", gid))
         else:
             roles.append(CellRole("extra", None))
     return roles
+
+
+def _is_stub(source: str) -> bool:
+    """Whether an answer cell still holds the release stub (``# YOUR CODE HERE`` + raise)."""
+    lines = [line.strip() for line in source.strip().splitlines() if line.strip()]
+    return len(lines) <= 2 and bool(lines) and lines[-1].startswith(
+        "raise NotImplementedError") and all(
+        line.startswith(("# YOUR CODE HERE", "raise NotImplementedError")) for line in lines)
 
 
 def _run(coro: Any) -> Any:
@@ -153,6 +161,10 @@ class SandboxedExecute(NbGraderPreprocessor):
         budget = judge.JudgeBudget(limits.judge_seconds, limits.probe_records)
         results, notes = judge.judge_execution(assembled, execution, limits.cell_timeout,
                                                allowed, planned, budget)
+        if not any(r.attempted for r in roles if r.kind == "answer"):
+            for r in results:  # as `autograde` says it: nothing was written yet
+                if not r.passed:
+                    r.message, r.hint = judge.NOT_ATTEMPTED, ""
         by_id = {r.grade_id: r for r in results}
         for i, role in assembled.test_cells():
             verdict = by_id.get(role.grade_id or f"cell {i}")

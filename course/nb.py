@@ -90,7 +90,7 @@ def points_of(cells: list[NotebookNode], written: bool = False) -> float:
 
 
 POINTS_LINE = "**This exercise is worth {points:g} points**, spread over its graded test cells."
-WRITTEN_LINE = " Its written answers add {points:g} points, graded by your instructor."
+WRITTEN_LINE = " Its written answers add {points:g} point{s}, graded by your instructor."
 
 
 def notebook(cells: list[NotebookNode]) -> NotebookNode:
@@ -99,7 +99,8 @@ def notebook(cells: list[NotebookNode]) -> NotebookNode:
     if first is not None:
         written = points_of(cells, written=True)
         first.source = first.source.rstrip() + "\n\n" + POINTS_LINE.format(
-            points=points_of(cells)) + (WRITTEN_LINE.format(points=written) if written else "")
+            points=points_of(cells)) + (
+            WRITTEN_LINE.format(points=written, s="" if written == 1 else "s") if written else "")
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata["language_info"] = {"name": "python"}

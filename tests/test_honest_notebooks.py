@@ -51,7 +51,7 @@ def honest_notebook(exercise: str, student: str) -> nbformat.NotebookNode:
     for cell in nb.cells:
         gid = grade_id(cell)
         if gid not in solutions or not cell.get("metadata", {}).get("nbgrader", {}).get(
-                "solution"):
+                "solution") or cell.cell_type != "code":  # written answers: prose
             continue
         wanted = [n for n in _defs(solutions[gid]) if n]
         if wanted and all(n in mine for n in wanted):

@@ -45,8 +45,9 @@ class SandboxRequiredError(RuntimeError):
     """No sandbox here and the instructor did not allow grading without one."""
 
 
-def _roles(nb: NotebookNode) -> list[CellRole]:
-    """What each cell is, from its (restored, trusted) nbgrader metadata."""
+def _roles(nb: NotebookNode, released: dict[str, str] | None = None) -> list[CellRole]:
+    """What each cell is, from its (restored, trusted) nbgrader metadata; an answer cell is
+    attempted when it differs from the released stub (``released``: grade_id -> source)."""
     roles = []
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader") or {}
@@ -57,7 +58,10 @@ def _roles(nb: NotebookNode) -> list[CellRole]:
             roles.append(CellRole("test", gid, float(meta.get("points") or 0),
                                   trusted_source=cell.source))
         elif meta.get("solution"):
-            roles.append(CellRole("answer", gid, attempted=not _is_stub(cell.source)))
+            stub = (released or {}).get(str(gid))
+            attempted = (cell.source.strip() != stub.strip() if stub is not None
+                         else not _is_stub(cell.source))
+            roles.append(CellRole("answer", gid, attempted=attempted))
         elif meta.get("locked"):
             roles.append(CellRole("locked", gid))
         else:
@@ -142,7 +146,13 @@ class SandboxedExecute(NbGraderPreprocessor):
         errors = judge.load_check_modules(modules)
         if errors:
             raise RuntimeError(errors[0])
-        roles = _roles(nb)
+        release_nb = Path(coursedir.format_path(coursedir.release_directory, ".", assignment)
+                          ) / f"{notebook_id}.ipynb"
+        released = None
+        if release_nb.is_file():
+            released = {str((c.metadata.get("nbgrader") or {}).get("grade_id")): c.source
+                        for c in nbformat.read(release_nb, as_version=4).cells}
+        roles = _roles(nb, released)
         assembled = Assembled(nb, roles)
         planned = make_plan([(r.grade_id or "", r.trusted_source) for _, r in
                              assembled.test_cells()], modules, load_secret(root), student,

@@ -173,7 +173,7 @@ def attacks(course: Path, other: Path, home: Path, port: int) -> dict[str, tuple
             "def _ref(name):\n"
             "    for get in (lambda: getattr(importlib.import_module('lstm_' + 'reference.lstm'),"
             " name), lambda: getattr(checks.ref, name),\n"
-            "                lambda: sys.modules['autograder.checks.ex1'].ref.__dict__[name]):\n"
+            "                lambda: sys.modules['auto' + 'grader.checks.ex1'].ref.__dict__[name]):\n"
             "        try:\n            return get()\n        except Exception:\n            pass\n"
             "lstm_step_forward = lambda *a: _ref('lstm_step_forward')(*a)\n"
             "lstm_forward = lambda *a: _ref('lstm_forward')(*a)\n"
@@ -383,6 +383,20 @@ def test_single_autograde_hides_the_environment(tmp_path) -> None:
     assert "ENV" in html and SECRET_MARK not in html
     assert "source" not in html.split("FILES", 1)[1][:300]  # no course folder in view
     assert json.loads((tmp_path / "r.json").read_text())["score"] == 0
+
+
+def test_reference_calls_were_not_caught_by_the_static_scan(graded) -> None:
+    """The call-the-reference attack is written so the grader's scan of answer cells does
+    not flag it: what defeats it is the sandbox (the staged library has no LSTM)."""
+    from autograder.judge import uses_forbidden
+
+    nb = graded["cases"]["call_the_reference"][0]
+    assert uses_forbidden(_cell(nb, "sigmoid_answer").source) is None
+    doc = json.loads((graded["out"] / "students" / "call_the_reference" / f"{EX}.json")
+                     .read_text())
+    messages = " ".join(t["message"] for t in doc["results"]["extra_data"]["exercises"][0]
+                        ["tests"])
+    assert "not available while this exercise is graded" in messages, messages
 
 
 def test_probe_record_encoding_roundtrip_is_exact() -> None:

@@ -106,28 +106,81 @@ def _defs(tree: ast.Module) -> dict[str, ast.AST]:
             if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
 
 
+def _called_in(nodes: Iterable[ast.AST]) -> set[str]:
+    """Names of what is called in ``nodes`` (``f(...)``, ``m.f(...)``) and decorators."""
+    out = set()
+    for node in nodes:
+        for sub in ast.walk(node):
+            func = sub.func if isinstance(sub, ast.Call) else None
+            if isinstance(func, ast.Name):
+                out.add(func.id)
+            elif isinstance(func, ast.Attribute):
+                out.add(func.attr)
+    return out
+
+
+def _runs(node: ast.AST) -> list[ast.AST]:
+    """What executes when a function runs: its body without the bodies of functions and
+    lambdas defined inside it (those run only if called later)."""
+    out: list[ast.AST] = []
+    todo = list(node.body) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) \
+        else [node]
+    while todo:
+        sub = todo.pop()
+        if isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef):
+            todo.extend([*sub.decorator_list, *sub.args.defaults])
+            continue
+        if isinstance(sub, ast.Lambda):
+            continue
+        out.append(sub)
+        todo.extend(ast.iter_child_nodes(sub))
+    return out
+
+
+def _called_now(node: ast.AST) -> set[str]:
+    """Names called when ``node`` (a function) runs, nested function bodies excluded."""
+    return {name for sub in _runs(node) if isinstance(sub, ast.Call)
+            for name in _func_name(sub)}
+
+
+def _func_name(call: ast.Call) -> set[str]:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return {func.id}
+    if isinstance(func, ast.Attribute):
+        return {func.attr}
+    return set()
+
+
 def _import_time_names(tree: ast.Module) -> set[str]:
-    """Names used by code that runs when the module is imported (not inside functions)."""
-    used: set[str] = set()
+    """Functions called by code that runs when the module is imported (not inside function
+    bodies): they must keep their bodies for the package to import. A function only
+    *referenced* at import time (put in a registry, say) can be hidden."""
+    called: set[str] = set()
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            used |= _names_in([*node.decorator_list, *node.args.defaults,
-                               *node.args.kw_defaults])
+            decorators = node.decorator_list
+            called |= _called_in([*node.args.defaults, *node.args.kw_defaults, *decorators])
+            called |= {d.id for d in decorators if isinstance(d, ast.Name)}
         elif isinstance(node, ast.ClassDef):
             for item in node.body:
                 if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
-                    used |= _names_in([*item.decorator_list, *item.args.defaults])
+                    called |= _called_in([*item.decorator_list, *item.args.defaults])
                 else:
-                    used |= _names_in([item])
-            used |= _names_in([*node.bases, *node.decorator_list])
+                    called |= _called_in([item])
+            called |= _called_in([*node.bases, *node.decorator_list])
+        elif isinstance(node, ast.If) and "__main__" in ast.unparse(node.test):
+            continue  # a script's entry point: not run on import
         elif not isinstance(node, ast.Import | ast.ImportFrom):
-            used |= _names_in([node])
-    return used
+            called |= _called_in([node])
+    return called
 
 
-def _closure(start: set[str], trees: dict[str, ast.Module]) -> set[str]:
+def _closure(start: set[str], trees: dict[str, ast.Module], calls_only: bool = False,
+             ) -> set[str]:
     """Names reachable from ``start`` through the bodies of any module's top-level defs
-    (by name; over-approximates, which only keeps more)."""
+    (by name; over-approximates, which only keeps more). With ``calls_only`` only what a
+    body calls is followed (what runs), not every name it mentions."""
     defs: dict[str, list[ast.AST]] = {}
     for tree in trees.values():
         for name, node in _defs(tree).items():
@@ -139,7 +192,7 @@ def _closure(start: set[str], trees: dict[str, ast.Module]) -> set[str]:
             continue
         keep.add(name)
         for node in defs.get(name, []):
-            todo.extend(_names_in([node]) - keep)
+            todo.extend((_called_now(node) if calls_only else _names_in([node])) - keep)
     return keep
 
 
@@ -269,7 +322,7 @@ def _staged_sources(exercise: str, notebook_names: frozenset[str]) -> dict[str, 
     import_time = set()
     for tree in ref_trees.values():
         import_time |= _import_time_names(tree)
-    ref_keep = _closure(import_time, ref_trees)
+    ref_keep = _closure(import_time, ref_trees, calls_only=True)
     for rel, tree in ref_trees.items():
         key = _module_key(rel)
         hide = hidden.get("*") or hidden.get(key)

@@ -19,6 +19,7 @@ import pytest
 from autograder_helpers import (
     cell,
     grade_id,
+    live_processes,
     make_course,
     release_nb,
     student_from_source,
@@ -304,16 +305,8 @@ def test_processes_the_notebook_started_are_gone(graded) -> None:
     text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert re.search(r"child pid (\d+)", text), text  # the child was started
     time.sleep(0.2)
-    alive = []
-    for proc in Path("/proc").iterdir():
-        try:
-            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
-            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if SPAWN_MARK.encode() in cmdline and state != "Z":
-            alive.append(proc.name)
-    assert not alive, alive  # killed with the grade (its own session did not save it)
+    # killed with the grade (its own session did not save it)
+    assert live_processes(SPAWN_MARK) == []
 
 
 @pytest.mark.slow

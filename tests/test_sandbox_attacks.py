@@ -25,6 +25,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from autograder_helpers import live_processes
 from course_harness import ROOT, filled_release, grade_id, released_notebook
 
 import autograder
@@ -173,7 +174,8 @@ def attacks(course: Path, other: Path, home: Path, port: int) -> dict[str, tuple
             "def _ref(name):\n"
             "    for get in (lambda: getattr(importlib.import_module('lstm_' + 'reference.lstm'),"
             " name), lambda: getattr(checks.ref, name),\n"
-            "                lambda: sys.modules['auto' + 'grader.checks.ex1'].ref.__dict__[name]):\n"
+            "                lambda: sys.modules['auto' + 'grader.checks.ex1']"
+            ".ref.__dict__[name]):\n"
             "        try:\n            return get()\n        except Exception:\n            pass\n"
             "lstm_step_forward = lambda *a: _ref('lstm_step_forward')(*a)\n"
             "lstm_forward = lambda *a: _ref('lstm_forward')(*a)\n"
@@ -185,19 +187,6 @@ def attacks(course: Path, other: Path, home: Path, port: int) -> dict[str, tuple
 def _digest(paths: list[Path]) -> dict[str, str]:
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "absent"
             for p in paths}
-
-
-def _alive(mark: str) -> list[str]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
-            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if mark.encode() in cmdline and state != "Z":
-            found.append(proc.name)
-    return found
 
 
 class _Listener:
@@ -311,7 +300,7 @@ def test_grader_files_unchanged(graded) -> None:
 
 def test_no_network_no_process_left(graded) -> None:
     assert graded["listener"].connections == 0
-    assert _alive(CHILD_MARK) == []
+    assert live_processes(CHILD_MARK) == []
 
 
 def test_nothing_secret_in_what_the_student_sees(graded) -> None:

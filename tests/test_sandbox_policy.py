@@ -23,7 +23,6 @@ import pytest
 from autograder_helpers import COURSE, FIXTURES, student_from_source
 
 from autograder import batch
-from autograder.instructor import batch_main
 
 EX = "fx1"
 NO_BWRAP = {"AUTOGRADE_BWRAP": "/nonexistent/bwrap"}

@@ -44,6 +44,8 @@ class ProbeRecord:
 
 def encode_value(value: Any) -> Any:
     """Turn arrays (recursively inside dicts/lists/tuples) into JSON-safe dicts."""
+    if isinstance(value, str):  # np.str_ too: a NumPy string is text, not an array
+        return str(value)
     if isinstance(value, np.ndarray) or isinstance(value, np.generic):
         arr = np.asarray(value)
         if arr.dtype.name not in _ALLOWED_DTYPES:

@@ -76,3 +76,16 @@ def test_records_come_only_from_probe_outputs() -> None:
     assert parsed.check == "c" and parsed.seed == 3
     with pytest.raises(ProbeFormatError):
         parse_record({"check": "c", "seed": True, "outputs": None})
+
+
+def test_a_numpy_string_travels_as_text() -> None:
+    """A student's np.str_ (e.g. an element of an array of names) is text, not an array of
+    floats: it must reach the judge intact, never crash the record."""
+    import numpy as np
+
+    from autograder.checks.judging import plain
+    from autograder.probe import decode_value, encode_value
+
+    names = np.array(["lstm", "nfg"])
+    sent = encode_value({"choice": names[1], "plain": plain(names[0])})
+    assert decode_value(sent) == {"choice": "nfg", "plain": "lstm"}

@@ -74,6 +74,8 @@ def close(got: np.ndarray, want: np.ndarray, tol: float = 1e-6) -> bool:
 def plain(value: Any) -> Any:
     """Turn a student's object into plain data for a probe record (arrays, numbers, str,
     dicts and lists of them); anything else becomes its repr, which the judge rejects."""
+    if isinstance(value, str):  # np.str_ too: a NumPy string is text
+        return str(value)
     if isinstance(value, np.ndarray | np.generic):
         return np.asarray(value)
     if isinstance(value, Mapping):

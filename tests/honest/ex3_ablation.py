@@ -1,6 +1,13 @@
-"""Honest, differently written answers to exercise 3's ablated step functions (see
-``ex1_lstm_from_scratch.py`` for how the corpus is used). Each entry is a
-(``ablated_step_forward``, ``ablated_step_backward``) pair: the backward reads its own cache."""
+"""Honest, differently written answers to exercise 3 (see ``ex1_lstm_from_scratch.py`` for how
+the corpus is used).
+
+:data:`STEP` holds (``ablated_step_forward``, ``ablated_step_backward``) pairs, each backward
+reading its own cache: flags or parameter keys or a table deciding which gates exist; a removed
+gate as ones, as a dropped term (``C = C_prev + i⊙C̃``), as a gate stuck open (σ(1000) = 1) or
+as zero weights whose gradient is filtered out; CIFG as ``1 − f`` with its gradient routed into
+f; per-gate, fused, stacked (3-D) or einsum weights; column or row layout; loops over samples;
+in-place updates of the student's own arrays and of the gradients they are given; float32.
+"""
 
 from __future__ import annotations
 
@@ -249,6 +256,585 @@ def ablated_step_backward(dh, dC_next, cache):
         dhs.append(dhx[:H])
         dCs.append(dC * f)
     return np.hstack(dxs), np.hstack(dhs), np.hstack(dCs), grads
+''',
+    "gate_stuck_open": '''
+def ablated_step_forward(x, h_prev, C_prev, p, variant):
+    # a removed gate is a gate stuck fully open: sigmoid(1000) is exactly 1.0
+    hx = np.r_[h_prev, x]
+    stuck = np.full(C_prev.shape, 1000.0)
+    pre = {g: p["W" + g] @ hx + p["b" + g] if "W" + g in p else stuck for g in "fio"}
+    f, i, o = sigmoid(pre["f"]), sigmoid(pre["i"]), sigmoid(pre["o"])
+    if variant == "cifg":
+        i = 1 - f
+    aC = p["WC"] @ hx + p["bC"]
+    Ct = aC if variant == "niaf" else np.tanh(aC)
+    C = f * C_prev + i * Ct
+    s = C if variant == "noaf" else np.tanh(C)
+    return o * s, C, (variant, p, hx, C_prev, f, i, o, Ct, s)
+
+
+def ablated_step_backward(dh, dC_next, cache):
+    variant, p, hx, C_prev, f, i, o, Ct, s = cache
+    H = C_prev.shape[0]
+    dC = dC_next + dh * o * (1 if variant == "noaf" else 1 - s * s)
+    d_gate = {"f": dC * C_prev, "i": dC * Ct, "o": dh * s}
+    if variant == "cifg":
+        d_gate["f"] = d_gate["f"] - d_gate["i"]  # i = 1 - f
+    value = {"f": f, "i": i, "o": o}
+    d_pre = {g: d_gate[g] * value[g] * (1 - value[g]) for g in "fio" if "W" + g in p}
+    d_pre["C"] = dC * i * (1 if variant == "niaf" else 1 - Ct * Ct)
+    grads = {}
+    dhx = np.zeros_like(hx)
+    for g, d in d_pre.items():
+        grads["W" + g] = d @ hx.T
+        grads["b" + g] = d.sum(axis=1, keepdims=True)
+        dhx = dhx + p["W" + g].T @ d
+    return dhx[H:], dhx[:H], dC * f, grads
+''',
+    "one_branch_per_variant": '''
+def _lin(p, g, hx):
+    return p["W" + g] @ hx + p["b" + g]
+
+
+def ablated_step_forward(x, h_prev, C_prev, p, variant):
+    hx = np.concatenate([h_prev, x])
+    f = i = o = None
+    if variant == "lstm":
+        f, i, o = sigmoid(_lin(p, "f", hx)), sigmoid(_lin(p, "i", hx)), sigmoid(_lin(p, "o", hx))
+        Ct = np.tanh(_lin(p, "C", hx))
+        C = f * C_prev + i * Ct
+        h = o * np.tanh(C)
+    elif variant == "nfg":  # C = C_prev + i*Ct: the forget term is simply gone
+        i, o = sigmoid(_lin(p, "i", hx)), sigmoid(_lin(p, "o", hx))
+        Ct = np.tanh(_lin(p, "C", hx))
+        C = C_prev + i * Ct
+        h = o * np.tanh(C)
+    elif variant == "nig":
+        f, o = sigmoid(_lin(p, "f", hx)), sigmoid(_lin(p, "o", hx))
+        Ct = np.tanh(_lin(p, "C", hx))
+        C = f * C_prev + Ct
+        h = o * np.tanh(C)
+    elif variant == "nog":
+        f, i = sigmoid(_lin(p, "f", hx)), sigmoid(_lin(p, "i", hx))
+        Ct = np.tanh(_lin(p, "C", hx))
+        C = f * C_prev + i * Ct
+        h = np.tanh(C)
+    elif variant == "niaf":
+        f, i, o = sigmoid(_lin(p, "f", hx)), sigmoid(_lin(p, "i", hx)), sigmoid(_lin(p, "o", hx))
+        Ct = _lin(p, "C", hx)
+        C = f * C_prev + i * Ct
+        h = o * np.tanh(C)
+    elif variant == "noaf":
+        f, i, o = sigmoid(_lin(p, "f", hx)), sigmoid(_lin(p, "i", hx)), sigmoid(_lin(p, "o", hx))
+        Ct = np.tanh(_lin(p, "C", hx))
+        C = f * C_prev + i * Ct
+        h = o * C
+    elif variant == "cifg":
+        f, o = sigmoid(_lin(p, "f", hx)), sigmoid(_lin(p, "o", hx))
+        Ct = np.tanh(_lin(p, "C", hx))
+        C = f * C_prev + (1 - f) * Ct
+        h = o * np.tanh(C)
+    else:
+        raise ValueError(variant)
+    return h, C, {"v": variant, "p": p, "hx": hx, "Cp": C_prev, "f": f, "i": i, "o": o,
+                  "Ct": Ct, "C": C}
+
+
+def ablated_step_backward(dh, dC_next, cache):
+    v, p, hx, Cp = cache["v"], cache["p"], cache["hx"], cache["Cp"]
+    f, i, o, Ct, C = (cache[k] for k in ("f", "i", "o", "Ct", "C"))
+    H = Cp.shape[0]
+    tC = np.tanh(C)
+    if v == "noaf":
+        dC = dC_next + dh * o
+    elif v == "nog":
+        dC = dC_next + dh * (1 - tC ** 2)
+    else:
+        dC = dC_next + dh * o * (1 - tC ** 2)
+    d = {}
+    if v != "nog":
+        d["o"] = dh * (C if v == "noaf" else tC) * o * (1 - o)
+    if v == "nig":
+        dCt = dC
+    elif v == "cifg":
+        dCt = dC * (1 - f)
+    else:
+        dCt = dC * i
+    d["C"] = dCt if v == "niaf" else dCt * (1 - Ct ** 2)
+    if v == "cifg":
+        d["f"] = dC * (Cp - Ct) * f * (1 - f)
+    elif v != "nfg":
+        d["f"] = dC * Cp * f * (1 - f)
+    if v not in ("nig", "cifg"):
+        d["i"] = dC * Ct * i * (1 - i)
+    grads = {"W" + g: dg @ hx.T for g, dg in d.items()}
+    grads.update({"b" + g: dg.sum(1, keepdims=True) for g, dg in d.items()})
+    dhx = sum(p["W" + g].T @ dg for g, dg in d.items())
+    dC_prev = dC if v == "nfg" else dC * f
+    return dhx[H:], dhx[:H], dC_prev, grads
+''',
+    "einsum_split_weights": '''
+def ablated_step_forward(x, h_prev, C_prev, p, variant):
+    H = h_prev.shape[0]
+
+    def pre(g):
+        W = p["W" + g]
+        return (np.einsum("jk,kb->jb", W[:, :H], h_prev) + np.einsum("jk,kb->jb", W[:, H:], x)
+                + p["b" + g])
+
+    one = np.ones_like(C_prev)
+    f = sigmoid(pre("f")) if "Wf" in p else one
+    i = 1 - f if variant == "cifg" else (sigmoid(pre("i")) if "Wi" in p else one)
+    o = sigmoid(pre("o")) if "Wo" in p else one
+    lin = variant == "niaf"
+    Ct = pre("C") if lin else np.tanh(pre("C"))
+    C = np.einsum("hb,hb->hb", f, C_prev) + np.einsum("hb,hb->hb", i, Ct)
+    s = C if variant == "noaf" else np.tanh(C)
+    return o * s, C, dict(variant=variant, p=p, x=x, h=h_prev, Cp=C_prev, f=f, i=i, o=o,
+                          Ct=Ct, s=s)
+
+
+def ablated_step_backward(dh, dC_next, cache):
+    c = cache
+    v, p, H = c["variant"], c["p"], c["h"].shape[0]
+    dC = dC_next + dh * c["o"] * (1.0 if v == "noaf" else 1.0 - c["s"] ** 2)
+    da = {"C": dC * c["i"] * (1.0 if v == "niaf" else 1.0 - c["Ct"] ** 2)}
+    if "Wf" in p:
+        df = dC * c["Cp"] - (dC * c["Ct"] if v == "cifg" else 0.0)
+        da["f"] = df * c["f"] * (1.0 - c["f"])
+    if "Wi" in p:
+        da["i"] = dC * c["Ct"] * c["i"] * (1.0 - c["i"])
+    if "Wo" in p:
+        da["o"] = dh * c["s"] * c["o"] * (1.0 - c["o"])
+    grads = {}
+    dx = np.zeros_like(c["x"])
+    dhp = np.zeros_like(c["h"])
+    for g, d in da.items():
+        W = p["W" + g]
+        grads["W" + g] = np.concatenate(
+            [np.einsum("jb,kb->jk", d, c["h"]), np.einsum("jb,kb->jk", d, c["x"])], axis=1)
+        grads["b" + g] = np.einsum("jb->j", d)[:, None]
+        dhp += np.einsum("jk,jb->kb", W[:, :H], d)
+        dx += np.einsum("jk,jb->kb", W[:, H:], d)
+    return dx, dhp, dC * c["f"], grads
+''',
+    "rows_inside": '''
+def ablated_step_forward(x, h_prev, C_prev, p, variant):
+    # I think in rows (one sample per row), so I transpose on the way in and out
+    hx = np.hstack([h_prev.T, x.T])                    # (B, H + D)
+    Cp = C_prev.T                                        # (B, H)
+    act = lambda g: hx @ p["W" + g].T + p["b" + g].T    # (B, H)
+    f = np.ones_like(Cp) if variant == "nfg" else sigmoid(act("f"))
+    if variant == "cifg":
+        i = 1 - f
+    elif variant == "nig":
+        i = np.ones_like(Cp)
+    else:
+        i = sigmoid(act("i"))
+    o = np.ones_like(Cp) if variant == "nog" else sigmoid(act("o"))
+    Ct = act("C") if variant == "niaf" else np.tanh(act("C"))
+    C = f * Cp + i * Ct
+    s = C if variant == "noaf" else np.tanh(C)
+    h = o * s
+    return h.T, C.T, (variant, p, hx, Cp, f, i, o, Ct, s)
+
+
+def ablated_step_backward(dh, dC_next, cache):
+    variant, p, hx, Cp, f, i, o, Ct, s = cache
+    dh, dC_next = dh.T, dC_next.T
+    H = Cp.shape[1]
+    dC = dC_next + dh * o * (1 if variant == "noaf" else 1 - s ** 2)
+    rows = {"C": dC * i * (1 if variant == "niaf" else 1 - Ct ** 2)}
+    if variant != "nfg":
+        rows["f"] = (dC * Cp - (dC * Ct if variant == "cifg" else 0)) * f * (1 - f)
+    if variant not in ("nig", "cifg"):
+        rows["i"] = dC * Ct * i * (1 - i)
+    if variant != "nog":
+        rows["o"] = dh * s * o * (1 - o)
+    grads = {}
+    dhx = np.zeros_like(hx)
+    for g, d in rows.items():
+        grads["W" + g] = d.T @ hx
+        grads["b" + g] = d.sum(axis=0)[:, None]
+        dhx += d @ p["W" + g]
+    return dhx[:, H:].T, dhx[:, :H].T, (dC * f).T, grads
+''',
+    "activation_pairs": '''
+def _identity(a):
+    return a
+
+
+def _tanh_slope(y):
+    return 1.0 - y ** 2
+
+
+def _unit_slope(y):
+    return np.ones_like(y)
+
+
+def ablated_step_forward(x, h_prev, C_prev, p, variant):
+    g_in, g_out = np.tanh, np.tanh
+    if variant == "niaf":
+        g_in = _identity
+    if variant == "noaf":
+        g_out = _identity
+    hx = np.vstack((h_prev, x))
+    gate = {}
+    for name in ("f", "i", "o"):
+        if "W" + name in p:
+            gate[name] = sigmoid(p["W" + name].dot(hx) + p["b" + name])
+        else:
+            gate[name] = np.ones(C_prev.shape)
+    if variant == "cifg":
+        gate["i"] = 1.0 - gate["f"]
+    Ct = g_in(p["WC"].dot(hx) + p["bC"])
+    C = gate["f"] * C_prev + gate["i"] * Ct
+    y = g_out(C)
+    slopes = (_unit_slope if variant == "niaf" else _tanh_slope,
+              _unit_slope if variant == "noaf" else _tanh_slope)
+    return gate["o"] * y, C, (variant, p, hx, C_prev, gate, Ct, y, slopes)
+
+
+def ablated_step_backward(dh, dC_next, cache):
+    variant, p, hx, C_prev, gate, Ct, y, (slope_in, slope_out) = cache
+    f, i, o = gate["f"], gate["i"], gate["o"]
+    H = C_prev.shape[0]
+    dC = dh * o * slope_out(y) + dC_next
+    pre = {"o": dh * y * o * (1 - o), "i": dC * Ct * i * (1 - i)}
+    df = dC * C_prev
+    if variant == "cifg":
+        df = df + dC * Ct * (-1.0)
+    pre["f"] = df * f * (1 - f)
+    pre["C"] = dC * i * slope_in(Ct)
+    grads = {}
+    dhx = np.zeros(hx.shape)
+    for name in ("f", "i", "C", "o"):
+        if "W" + name not in p:
+            continue
+        grads["W" + name] = pre[name].dot(hx.T)
+        grads["b" + name] = pre[name].sum(axis=1, keepdims=True)
+        dhx = dhx + p["W" + name].T.dot(pre[name])
+    return dhx[H:], dhx[:H], dC * f, grads
+''',
+    "in_place_on_my_arrays": '''
+def ablated_step_forward(x, h_prev, C_prev, p, variant):
+    H = h_prev.shape[0]
+    hx = np.empty((H + x.shape[0], x.shape[1]))
+    hx[:H] = h_prev
+    hx[H:] = x
+    ones = np.ones_like(C_prev)
+    f = ones if variant == "nfg" else sigmoid(p["Wf"] @ hx + p["bf"])
+    if variant == "cifg":
+        i = 1.0 - f
+    else:
+        i = ones if variant == "nig" else sigmoid(p["Wi"] @ hx + p["bi"])
+    o = ones if variant == "nog" else sigmoid(p["Wo"] @ hx + p["bo"])
+    Ct = p["WC"] @ hx           # my own new array from here on
+    Ct += p["bC"]
+    if variant != "niaf":
+        np.tanh(Ct, out=Ct)
+    C = f * C_prev
+    C += i * Ct
+    s = C.copy()
+    if variant != "noaf":
+        np.tanh(s, out=s)
+    h = s * o
+    return h, C, [variant, p, hx, C_prev, f, i, o, Ct, s]
+
+
+def ablated_step_backward(dh, dC_next, cache):
+    variant, p, hx, C_prev, f, i, o, Ct, s = cache
+    H = C_prev.shape[0]
+    # the gradients I am given are mine to change
+    dC = dC_next
+    dC += dh * o * (1.0 if variant == "noaf" else 1.0 - s ** 2)
+    grads = {}
+    dhx = np.zeros_like(hx)
+
+    def add(g, d):
+        grads["W" + g] = d @ hx.T
+        grads["b" + g] = d.sum(axis=1, keepdims=True)
+        dhx[...] += p["W" + g].T @ d
+
+    if variant != "nog":
+        d_o = dh * s
+        d_o *= o * (1.0 - o)
+        add("o", d_o)
+    if variant != "nfg":
+        d_f = dC * C_prev
+        if variant == "cifg":
+            d_f -= dC * Ct
+        d_f *= f * (1.0 - f)
+        add("f", d_f)
+    if variant not in ("nig", "cifg"):
+        d_i = dC * Ct
+        d_i *= i * (1.0 - i)
+        add("i", d_i)
+    d_C = dC * i
+    if variant != "niaf":
+        d_C *= 1.0 - Ct ** 2
+    add("C", d_C)
+    return dhx[H:], dhx[:H], dC * f, grads
+''',
+    "outer_products_per_sample": '''
+from types import SimpleNamespace
+
+
+def ablated_step_forward(x, h_prev, C_prev, p, variant):
+    z = np.concatenate([h_prev, x])
+    sig = lambda g: sigmoid(p["W%s" % g] @ z + p["b%s" % g])
+    c = SimpleNamespace(variant=variant, p=p, z=z, C_prev=C_prev)
+    c.f = sig("f") if "Wf" in p else np.ones_like(C_prev)
+    c.i = (1 - c.f) if variant == "cifg" else (sig("i") if "Wi" in p else np.ones_like(C_prev))
+    c.o = sig("o") if "Wo" in p else np.ones_like(C_prev)
+    a = p["WC"] @ z + p["bC"]
+    c.Ct = a if variant == "niaf" else np.tanh(a)
+    C = c.f * C_prev + c.i * c.Ct
+    c.s = C if variant == "noaf" else np.tanh(C)
+    return c.o * c.s, C, c
+
+
+def ablated_step_backward(dh, dC_next, cache):
+    c = cache
+    H, B = c.C_prev.shape
+    dC = dC_next + dh * c.o * (1 if c.variant == "noaf" else 1 - c.s ** 2)
+    local = {"C": dC * c.i * (1 if c.variant == "niaf" else 1 - c.Ct ** 2)}
+    if "Wf" in c.p:
+        local["f"] = dC * (c.C_prev - c.Ct if c.variant == "cifg" else c.C_prev) * c.f * (1 - c.f)
+    if "Wi" in c.p:
+        local["i"] = dC * c.Ct * c.i * (1 - c.i)
+    if "Wo" in c.p:
+        local["o"] = dh * c.s * c.o * (1 - c.o)
+    grads = {}
+    for g, d in local.items():
+        W = np.zeros_like(c.p["W" + g])
+        b = np.zeros_like(c.p["b" + g])
+        for k in range(B):
+            W += np.outer(d[:, k], c.z[:, k])
+            b[:, 0] += d[:, k]
+        grads["W" + g], grads["b" + g] = W, b
+    dz = sum(c.p["W" + g].T @ d for g, d in local.items())
+    return dz[H:], dz[:H], dC * c.f, grads
+''',
+    "cache_object": '''
+class StepCache:
+    """What the backward of one step needs."""
+
+    def __init__(self, **parts):
+        self.__dict__.update(parts)
+
+
+def ablated_step_forward(x, h_prev, C_prev, p, variant):
+    hx = np.concatenate((h_prev, x), axis=0)
+    has = {g: ("W" + g) in p for g in "fio"}
+    f = sigmoid(p["Wf"] @ hx + p["bf"]) if has["f"] else 1.0 + 0.0 * C_prev
+    if variant == "cifg":
+        i = 1.0 - f
+    elif has["i"]:
+        i = sigmoid(p["Wi"] @ hx + p["bi"])
+    else:
+        i = 1.0 + 0.0 * C_prev
+    o = sigmoid(p["Wo"] @ hx + p["bo"]) if has["o"] else 1.0 + 0.0 * C_prev
+    aC = p["WC"] @ hx + p["bC"]
+    Ct = np.tanh(aC) if variant != "niaf" else aC
+    C = f * C_prev + i * Ct
+    tC = np.tanh(C) if variant != "noaf" else C
+    h = o * tC
+    return h, C, StepCache(v=variant, p=p, hx=hx, C_prev=C_prev, f=f, i=i, o=o, Ct=Ct, tC=tC,
+                           has=has)
+
+
+def ablated_step_backward(dh, dC_next, cache):
+    k = cache
+    H = k.C_prev.shape[0]
+    d_tC = dh * k.o
+    dC = dC_next + (d_tC if k.v == "noaf" else d_tC * (1.0 - k.tC ** 2))
+    # gradients w.r.t. the gate values first, then through the sigmoids
+    d_f, d_i, d_o, d_Ct = dC * k.C_prev, dC * k.Ct, dh * k.tC, dC * k.i
+    if k.v == "cifg":
+        d_f = d_f - d_i      # i = 1 - f: the input path reaches f with a minus sign
+    d_pre = {"C": d_Ct if k.v == "niaf" else d_Ct * (1.0 - k.Ct ** 2)}
+    for g, dv, val in (("f", d_f, k.f), ("i", d_i, k.i), ("o", d_o, k.o)):
+        if k.has[g]:
+            d_pre[g] = dv * val * (1.0 - val)
+    grads, dhx = {}, 0.0
+    for g, d in d_pre.items():
+        grads["W" + g] = d @ k.hx.T
+        grads["b" + g] = np.sum(d, axis=1, keepdims=True)
+        dhx = dhx + k.p["W" + g].T @ d
+    return dhx[H:], dhx[:H], dC * k.f, grads
+''',
+    "stacked_gate_tensor": '''
+def ablated_step_forward(x, h_prev, C_prev, p, variant):
+    hx = np.concatenate([h_prev, x])
+    names = [g for g in "fioC" if "W" + g in p]
+    W = np.stack([p["W" + g] for g in names])          # (n, H, H + D)
+    b = np.stack([p["b" + g] for g in names])          # (n, H, 1)
+    A = W @ hx + b                                      # (n, H, B)
+    at = dict(zip(names, A))
+    one = np.ones_like(C_prev)
+    f = sigmoid(at["f"]) if "f" in at else one
+    i = 1 - f if variant == "cifg" else (sigmoid(at["i"]) if "i" in at else one)
+    o = sigmoid(at["o"]) if "o" in at else one
+    Ct = at["C"] if variant == "niaf" else np.tanh(at["C"])
+    C = f * C_prev + i * Ct
+    s = C if variant == "noaf" else np.tanh(C)
+    return o * s, C, (variant, names, W, hx, C_prev, f, i, o, Ct, s)
+
+
+def ablated_step_backward(dh, dC_next, cache):
+    variant, names, W, hx, C_prev, f, i, o, Ct, s = cache
+    H = C_prev.shape[0]
+    dC = dC_next + dh * o * (1 if variant == "noaf" else 1 - s ** 2)
+    per = {
+        "f": dC * (C_prev - Ct * (variant == "cifg")) * f * (1 - f),
+        "i": dC * Ct * i * (1 - i),
+        "o": dh * s * o * (1 - o),
+        "C": dC * i * (1 if variant == "niaf" else 1 - Ct ** 2),
+    }
+    dA = np.stack([per[g] for g in names])              # (n, H, B)
+    dW = dA @ hx.T                                      # (n, H, H + D)
+    db = dA.sum(axis=2, keepdims=True)                  # (n, H, 1)
+    dhx = (np.transpose(W, (0, 2, 1)) @ dA).sum(axis=0)
+    grads = {}
+    for k, g in enumerate(names):
+        grads["W" + g], grads["b" + g] = dW[k], db[k]
+    return dhx[H:], dhx[:H], dC * f, grads
+''',
+    "zero_weights_then_filter": '''
+def ablated_step_forward(x, h_prev, C_prev, p, variant):
+    H = C_prev.shape[0]
+    hx = np.concatenate([h_prev, x])
+    # missing gates get zero weights so every gate has the same code; their values are fixed
+    full = {k: p[k] if k in p else np.zeros_like(p["WC"]) for k in ("Wf", "Wi", "WC", "Wo")}
+    full.update({k: p.get(k, np.zeros((H, 1))) for k in ("bf", "bi", "bC", "bo")})
+    z = {g: full["W" + g] @ hx + full["b" + g] for g in "fiCo"}
+    f = np.ones_like(C_prev) if variant == "nfg" else sigmoid(z["f"])
+    i = {"nig": np.ones_like(C_prev), "cifg": 1 - f}.get(variant, None)
+    if i is None:
+        i = sigmoid(z["i"])
+    o = np.ones_like(C_prev) if variant == "nog" else sigmoid(z["o"])
+    Ct = z["C"] if variant == "niaf" else np.tanh(z["C"])
+    C = f * C_prev + i * Ct
+    s = C if variant == "noaf" else np.tanh(C)
+    return o * s, C, {"v": variant, "keys": tuple(p), "W": full, "hx": hx, "Cp": C_prev,
+                      "f": f, "i": i, "o": o, "Ct": Ct, "s": s}
+
+
+def ablated_step_backward(dh, dC_next, cache):
+    c = cache
+    v = c["v"]
+    H = c["Cp"].shape[0]
+    const = {"f": v == "nfg", "i": v in ("nig", "cifg"), "o": v == "nog"}
+    dC = dC_next + dh * c["o"] * (1 if v == "noaf" else 1 - c["s"] ** 2)
+    dgate = {"f": dC * c["Cp"] - (dC * c["Ct"] if v == "cifg" else 0), "i": dC * c["Ct"],
+             "o": dh * c["s"]}
+    dz = {g: np.zeros_like(dC) if const[g] else dgate[g] * c[g] * (1 - c[g]) for g in "fio"}
+    dz["C"] = dC * c["i"] * (1 if v == "niaf" else 1 - c["Ct"] ** 2)
+    all_grads = {}
+    dhx = np.zeros_like(c["hx"])
+    for g in "fiCo":
+        all_grads["W" + g] = dz[g] @ c["hx"].T
+        all_grads["b" + g] = dz[g].sum(axis=1, keepdims=True)
+        dhx += c["W"]["W" + g].T @ dz[g]
+    grads = {k: all_grads[k] for k in c["keys"]}
+    return dhx[H:], dhx[:H], dC * c["f"], grads
+''',
+    "own_sigmoid_gate_list": '''
+def _sig(a):
+    return np.exp(-np.logaddexp(0.0, -a))
+
+
+GATES = (("f", "nfg"), ("i", "nig"), ("o", "nog"))
+
+
+def ablated_step_forward(x, h_prev, C_prev, p, variant):
+    hx = np.concatenate([h_prev, x])
+    vals = []
+    for g, removed_by in GATES:
+        if variant == removed_by or (g == "i" and variant == "cifg"):
+            vals.append(None)
+        else:
+            vals.append(_sig(p["W" + g] @ hx + p["b" + g]))
+    f, i, o = vals
+    if f is None:
+        f = np.ones_like(C_prev)
+    if i is None:
+        i = 1.0 - f if variant == "cifg" else np.ones_like(C_prev)
+    if o is None:
+        o = np.ones_like(C_prev)
+    aC = p["WC"] @ hx + p["bC"]
+    Ct = aC if variant == "niaf" else np.tanh(aC)
+    C = C_prev * f + Ct * i
+    s = C if variant == "noaf" else np.tanh(C)
+    return s * o, C, (variant, p, hx, C_prev, f, i, o, Ct, s)
+
+
+def ablated_step_backward(dh, dC_next, cache):
+    variant, p, hx, C_prev, f, i, o, Ct, s = cache
+    H = C_prev.shape[0]
+    ds = dh * o
+    dC = dC_next + (ds if variant == "noaf" else ds * (1.0 - np.square(s)))
+    out = []
+    for g, removed_by in GATES:
+        if variant == removed_by or (g == "i" and variant == "cifg"):
+            continue
+        if g == "f":
+            dv, val = dC * C_prev + (-dC * Ct if variant == "cifg" else 0.0), f
+        elif g == "i":
+            dv, val = dC * Ct, i
+        else:
+            dv, val = dh * s, o
+        out.append((g, dv * val * (1.0 - val)))
+    dCt = dC * i
+    out.append(("C", dCt if variant == "niaf" else dCt * (1.0 - np.square(Ct))))
+    grads = {}
+    dhx = np.zeros_like(hx)
+    for g, d in out:
+        grads["W" + g] = np.matmul(d, hx.T)
+        grads["b" + g] = np.sum(d, axis=-1, keepdims=True)
+        dhx += np.matmul(p["W" + g].T, d)
+    return dhx[H:], dhx[:H], dC * f, grads
+''',
+    "float32_throughout": '''
+F32 = np.float32
+
+
+def ablated_step_forward(x, h_prev, C_prev, p, variant):
+    # single precision is plenty for a step: everything is cast to float32 on the way in
+    q = {k: v.astype(F32) for k, v in p.items()}
+    hx = np.concatenate([h_prev, x]).astype(F32)
+    Cp = C_prev.astype(F32)
+    one = np.ones_like(Cp)
+    f = sigmoid(q["Wf"] @ hx + q["bf"]) if "Wf" in q else one
+    i = one - f if variant == "cifg" else (sigmoid(q["Wi"] @ hx + q["bi"]) if "Wi" in q else one)
+    o = sigmoid(q["Wo"] @ hx + q["bo"]) if "Wo" in q else one
+    a = q["WC"] @ hx + q["bC"]
+    Ct = a if variant == "niaf" else np.tanh(a)
+    C = f * Cp + i * Ct
+    s = C if variant == "noaf" else np.tanh(C)
+    return o * s, C, (variant, q, hx, Cp, f, i, o, Ct, s)
+
+
+def ablated_step_backward(dh, dC_next, cache):
+    variant, q, hx, Cp, f, i, o, Ct, s = cache
+    dh, dC_next = dh.astype(F32), dC_next.astype(F32)
+    H = Cp.shape[0]
+    dC = dC_next + dh * o * (F32(1) if variant == "noaf" else F32(1) - s * s)
+    dz = [("C", dC * i * (F32(1) if variant == "niaf" else F32(1) - Ct * Ct))]
+    if "Wf" in q:
+        dz.append(("f", (dC * Cp - (dC * Ct if variant == "cifg" else F32(0))) * f * (1 - f)))
+    if "Wi" in q:
+        dz.append(("i", dC * Ct * i * (1 - i)))
+    if "Wo" in q:
+        dz.append(("o", dh * s * o * (1 - o)))
+    grads = {}
+    dhx = np.zeros_like(hx)
+    for g, d in dz:
+        grads["W" + g] = d @ hx.T
+        grads["b" + g] = d.sum(axis=1, keepdims=True)
+        dhx += q["W" + g].T @ d
+    return dhx[H:], dhx[:H], dC * f, grads
 ''',
 }
 

@@ -7,6 +7,12 @@ gate as ones, as a dropped term (``C = C_prev + i⊙C̃``), as a gate stuck open
 as zero weights whose gradient is filtered out; CIFG as ``1 − f`` with its gradient routed into
 f; per-gate, fused, stacked (3-D) or einsum weights; column or row layout; loops over samples;
 in-place updates of the student's own arrays and of the gradients they are given; float32.
+:data:`TRAIN` (``train_on_stream`` and the loop filling ``TRAINED``: slices, reshaped or split
+chunks, a while loop, clipping by hand or by the library, ``Adam`` called on the whole dict),
+:data:`LOSS` (``stream_loss``: fancy indexing, ``take_along_axis``, a per-step logsumexp, one-hot
+sums, the mean of equal-length streams' means) and :data:`RESULTS` (the table as tuples, arrays,
+lists or a loss matrix, population or sample spread; the choice by ``max``, ``sorted``, a loop,
+``argmax`` or the gap to the LSTM) complete each student: :data:`STUDENTS` combines them.
 """
 
 from __future__ import annotations
@@ -838,11 +844,257 @@ def ablated_step_backward(dh, dC_next, cache):
 ''',
 }
 
-FAMILIES = {"step": STEP}
 
-#: student -> {family: entry name}: one student per pair
-STUDENTS = {f"student{k:02d}": {"step": name} for k, name in enumerate(STEP)}
+
+#: the given lines of the training cell (outside the student's answer)
+BUDGET = "SEEDS = (0, 1, 2)\nHIDDEN, STEPS, CHUNK, BATCH, LR = 8, 80, 25, 16, 0.03\n"
+#: the given line of the results cell that draws the student's test stream
+TEST_STREAM = "test_ids, test_targets = reber_stream(2024, 1000, 8)\n"
+
+#: ``train_on_stream`` and the loop that fills ``TRAINED``
+TRAIN = {
+    "slices_as_in_the_text": '''
+def train_on_stream(cell, seed, ids, targets):
+    rng = np.random.default_rng(seed)
+    p = init_char_lm(7, HIDDEN, cell=cell, rng=rng)
+    opt = Adam(LR)
+    state = None
+    for s in range(STEPS):
+        lo, hi = s * CHUNK, (s + 1) * CHUNK
+        loss, grads, state = char_lm_loss(p, ids[lo:hi], targets[lo:hi], state, cell)
+        clip_global_norm(grads, 1.0)
+        opt.step(p, grads)
+    return p
+
+
+TRAINED = {v: [] for v in VARIANTS}
+for seed in SEEDS:
+    train_ids, train_targets = reber_stream(seed, STEPS * CHUNK, BATCH)
+    for v in VARIANTS:
+        TRAINED[v].append(train_on_stream(v, seed, train_ids, train_targets))
+''',
+    "reshaped_chunks_hand_clip": '''
+def train_on_stream(cell, seed, ids, targets):
+    rng = np.random.default_rng(seed)
+    p = init_char_lm(7, HIDDEN, cell=cell, rng=rng)
+    opt = Adam(LR)
+    B = ids.shape[1]
+    chunks = zip(ids.reshape(STEPS, CHUNK, B), targets.reshape(STEPS, CHUNK, B))
+    carry = None
+    for x_chunk, y_chunk in chunks:
+        _, grads, carry = char_lm_loss(p, x_chunk, y_chunk, carry, cell)
+        # global-norm clipping written out by hand
+        norm = np.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
+        if norm > 1.0:
+            for g in grads.values():
+                g *= 1.0 / norm
+        opt.step(p, grads)
+    return p
+
+
+# variants outside, seeds inside: the same seed draws the same stream again
+TRAINED = {v: [train_on_stream(v, s, *reber_stream(s, STEPS * CHUNK, BATCH)) for s in SEEDS]
+           for v in VARIANTS}
+''',
+    "split_streams_with_history": '''
+from collections import defaultdict
+
+
+def train_on_stream(cell, seed, ids, targets):
+    p = init_char_lm(7, HIDDEN, cell=cell, rng=np.random.default_rng(seed))
+    adam = Adam(lr=LR)
+    history = []
+    state = None
+    pieces = zip(np.split(ids, STEPS), np.split(targets, STEPS))
+    for step, (chunk_ids, chunk_targets) in enumerate(pieces):
+        loss, g, state = char_lm_loss(p, chunk_ids, chunk_targets, state, cell)
+        norm = clip_global_norm(g, 1.0)
+        adam.step(p, g)
+        history.append((loss, norm))
+    print(f"{cell} seed {seed}: loss {history[0][0]:.3f} -> {history[-1][0]:.3f}")
+    return p
+
+
+STREAMS = {s: reber_stream(s, STEPS * CHUNK, BATCH) for s in SEEDS}
+TRAINED = defaultdict(list)
+for s in SEEDS:
+    for v in VARIANTS:
+        TRAINED[v].append(train_on_stream(v, s, *STREAMS[s]))
+TRAINED = dict(TRAINED)
+''',
+    "while_pointer_copies": '''
+def train_on_stream(cell, seed, ids, targets):
+    rng = np.random.default_rng(seed)
+    params = init_char_lm(7, HIDDEN, cell=cell, rng=rng)
+    optimizer = Adam(LR)
+    h_and_c = None
+    start, done = 0, 0
+    while done < STEPS:
+        stop = start + CHUNK
+        _, grads, h_and_c = char_lm_loss(params, ids[start:stop], targets[start:stop],
+                                         h_and_c, cell)
+        clip_global_norm(grads, max_norm=1.0)
+        optimizer.step(params, grads)
+        start, done = stop, done + 1
+    return {name: value.copy() for name, value in params.items()}
+
+
+TRAINED = {}
+for v in VARIANTS:
+    runs = []
+    for seed in SEEDS:
+        data = reber_stream(seed, STEPS * CHUNK, BATCH)
+        runs.append(train_on_stream(v, seed, data[0], data[1]))
+    TRAINED[v] = runs
+''',
+    "per_parameter_adam_calls": '''
+def train_on_stream(cell, seed, ids, targets):
+    rng = np.random.default_rng(seed)
+    p = init_char_lm(7, HIDDEN, cell=cell, rng=rng)
+    opt = Adam(LR)
+    state = None
+    for s in range(STEPS):
+        rows = np.arange(s * CHUNK, (s + 1) * CHUNK)
+        _, grads, state = char_lm_loss(p, np.take(ids, rows, axis=0),
+                                       np.take(targets, rows, axis=0), state, cell)
+        clip_global_norm(grads, 1.0)
+        opt.step(p, {k: grads[k] for k in p})   # the same keys, in the parameters' order
+    return p
+
+
+TRAINED = {v: [None] * len(SEEDS) for v in VARIANTS}
+for k, seed in enumerate(SEEDS):
+    ids_k, targets_k = reber_stream(seed, STEPS * CHUNK, BATCH)
+    for v in VARIANTS:
+        TRAINED[v][k] = train_on_stream(v, seed, ids_k, targets_k)
+''',
+}
+
+#: ``stream_loss``: mean cross-entropy, nats per symbol, over every symbol of every stream
+LOSS = {
+    "fancy_index": '''
+def stream_loss(p, cell, ids, targets):
+    logits, _, _ = char_lm_forward(p, ids, None, cell)
+    logits = np.nan_to_num(logits, nan=0.0, posinf=1e4, neginf=-1e4)
+    logp = log_softmax(logits, axis=1)
+    T, _, B = logp.shape
+    return float(-logp[np.arange(T)[:, None], targets, np.arange(B)].mean())
+''',
+    "take_along_axis": '''
+def stream_loss(p, cell, ids, targets):
+    logits = char_lm_forward(p, ids, None, cell)[0]
+    logits = np.nan_to_num(logits, nan=0.0, posinf=1e4, neginf=-1e4)
+    picked = np.take_along_axis(log_softmax(logits, axis=1), targets[:, None, :], axis=1)
+    return -float(np.mean(picked))
+''',
+    "logsumexp_by_hand_per_step": '''
+def stream_loss(p, cell, ids, targets):
+    logits, _, _ = char_lm_forward(p, ids, None, cell)
+    logits = np.nan_to_num(logits, nan=0.0, posinf=1e4, neginf=-1e4)
+    total, count = 0.0, 0
+    for t in range(logits.shape[0]):
+        z = logits[t]                                    # (7, B)
+        m = z.max(axis=0)
+        lse = m + np.log(np.exp(z - m).sum(axis=0))
+        right = z[targets[t], np.arange(z.shape[1])]
+        total += float(np.sum(lse - right))
+        count += z.shape[1]
+    return total / count
+''',
+    "one_hot_sum": '''
+def stream_loss(p, cell, ids, targets):
+    logits, _, _ = char_lm_forward(p, ids, None, cell)
+    logits = np.nan_to_num(logits, nan=0.0, posinf=1e4, neginf=-1e4)
+    onehot = np.eye(logits.shape[1])[targets].transpose(0, 2, 1)   # (T, 7, B)
+    nll = -(onehot * log_softmax(logits, axis=1)).sum()
+    return float(nll / targets.size)
+''',
+    "mean_of_stream_means": '''
+def stream_loss(p, cell, ids, targets):
+    logits, _, _ = char_lm_forward(p, ids, None, cell)
+    logits = np.nan_to_num(logits, nan=0.0, posinf=1e4, neginf=-1e4)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    per_stream = [-logp[np.arange(len(targets)), targets[:, b], b].mean()
+                  for b in range(targets.shape[1])]
+    return float(np.mean(per_stream))   # every stream has the same length: the same mean
+''',
+}
+
+#: ``RESULTS`` and ``MOST_IMPORTANT``
+RESULTS = {
+    "dict_of_tuples": '''
+for v in VARIANTS:
+    losses = [stream_loss(p, v, test_ids, test_targets) for p in TRAINED[v]]
+    RESULTS[v] = (float(np.mean(losses)), float(np.std(losses)))
+MOST_IMPORTANT = max(VARIANTS[1:], key=lambda v: RESULTS[v][0])
+''',
+    "array_rows_sample_std": '''
+for v in VARIANTS:
+    losses = np.array([stream_loss(p, v, test_ids, test_targets) for p in TRAINED[v]])
+    RESULTS[v] = np.array([losses.mean(), losses.std(ddof=1)])
+MOST_IMPORTANT = sorted((v for v in VARIANTS if v != "lstm"), key=lambda v: RESULTS[v][0])[-1]
+''',
+    "statistics_module_loop": '''
+import statistics
+
+best, best_loss = None, -np.inf
+for v in VARIANTS:
+    losses = [stream_loss(p, v, test_ids, test_targets) for p in TRAINED[v]]
+    print(v, ["%.3f" % x for x in losses])
+    RESULTS[v] = (statistics.fmean(losses), statistics.pstdev(losses))
+    if v != "lstm" and RESULTS[v][0] > best_loss:
+        best, best_loss = v, RESULTS[v][0]
+MOST_IMPORTANT = best
+''',
+    "loss_matrix_argmax": '''
+L = np.array([[stream_loss(p, v, test_ids, test_targets) for p in TRAINED[v]]
+              for v in VARIANTS])                      # (variants, seeds)
+means, spreads = L.mean(axis=1), L.std(axis=1)
+RESULTS.update({v: (means[k], spreads[k]) for k, v in enumerate(VARIANTS)})
+MOST_IMPORTANT = VARIANTS[1 + int(np.argmax(means[1:]))]
+''',
+    "list_rows_gap_to_lstm": '''
+for v in VARIANTS:
+    losses = [stream_loss(TRAINED[v][k], v, test_ids, test_targets) for k in range(len(SEEDS))]
+    m = sum(losses) / len(losses)
+    RESULTS[v] = [m, (sum((x - m) ** 2 for x in losses) / len(losses)) ** 0.5]
+gap = {v: RESULTS[v][0] - RESULTS["lstm"][0] for v in VARIANTS if v != "lstm"}
+MOST_IMPORTANT = max(gap, key=gap.get)
+''',
+}
+
+FAMILIES = {"step": STEP, "train": TRAIN, "loss": LOSS, "results": RESULTS}
+
+
+def _students(n: int) -> dict[str, dict[str, str]]:
+    """``n`` complete solutions: student k takes entry k (cyclically) of every family, so each
+    is a distinct combination and every entry is used."""
+    return {f"student{k:02d}": {fam: list(entries)[(k + j) % len(entries)]
+                                for j, (fam, entries) in enumerate(FAMILIES.items())}
+            for k in range(n)}
+
+
+#: student -> {family: entry name}
+STUDENTS = _students(len(STEP))
+
+
+def step_source(student: str) -> str:
+    """The student's two step functions (section 1)."""
+    return STEP[STUDENTS[student]["step"]]
+
+
+def train_source(student: str, budget: str = BUDGET) -> str:
+    """The training cell: the given budget, then the student's answer (section 2)."""
+    return budget + TRAIN[STUDENTS[student]["train"]]
+
+
+def results_source(student: str, test_stream: str = TEST_STREAM) -> str:
+    """The results cell: ``stream_loss``, the given test stream, the table and the choice."""
+    choice = STUDENTS[student]
+    return LOSS[choice["loss"]] + "\n" + test_stream + "RESULTS = {}\n" + RESULTS[choice["results"]]
 
 
 def source_of(student: str) -> str:
-    return STEP[STUDENTS[student]["step"]]
+    """The code of one student's whole solution (in the notebook's order)."""
+    return "\n".join((step_source(student), train_source(student), results_source(student)))

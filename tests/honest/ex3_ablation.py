@@ -12,7 +12,8 @@ chunks, a while loop, clipping by hand or by the library, ``Adam`` called on the
 :data:`LOSS` (``stream_loss``: fancy indexing, ``take_along_axis``, a per-step logsumexp, one-hot
 sums, the mean of equal-length streams' means) and :data:`RESULTS` (the table as tuples, arrays,
 lists or a loss matrix, population or sample spread; the choice by ``max``, ``sorted``, a loop,
-``argmax`` or the gap to the LSTM) complete each student: :data:`STUDENTS` combines them.
+``argmax`` (also into an array of names: a NumPy string) or the gap to the LSTM) complete each
+student: :data:`STUDENTS` combines them.
 """
 
 from __future__ import annotations
@@ -1053,6 +1054,14 @@ L = np.array([[stream_loss(p, v, test_ids, test_targets) for p in TRAINED[v]]
 means, spreads = L.mean(axis=1), L.std(axis=1)
 RESULTS.update({v: (means[k], spreads[k]) for k, v in enumerate(VARIANTS)})
 MOST_IMPORTANT = VARIANTS[1 + int(np.argmax(means[1:]))]
+''',
+    "names_array_argmax": '''
+names = np.array(VARIANTS)
+table = np.array([[np.mean(ls), np.std(ls)]
+                  for ls in ([stream_loss(p, v, test_ids, test_targets) for p in TRAINED[v]]
+                             for v in VARIANTS)])          # (variants, 2)
+RESULTS = {v: table[k] for k, v in enumerate(VARIANTS)}
+MOST_IMPORTANT = names[1:][np.argmax(table[1:, 0])]       # a NumPy string
 ''',
     "list_rows_gap_to_lstm": '''
 for v in VARIANTS:

@@ -1060,7 +1060,7 @@ names = np.array(VARIANTS)
 table = np.array([[np.mean(ls), np.std(ls)]
                   for ls in ([stream_loss(p, v, test_ids, test_targets) for p in TRAINED[v]]
                              for v in VARIANTS)])          # (variants, 2)
-RESULTS = {v: table[k] for k, v in enumerate(VARIANTS)}
+RESULTS = {v: table[k] for k, v in enumerate(names)}           # NumPy string keys
 MOST_IMPORTANT = names[1:][np.argmax(table[1:, 0])]       # a NumPy string
 ''',
     "list_rows_gap_to_lstm": '''

@@ -148,6 +148,17 @@ def test_choice_must_follow_the_students_table(own_table) -> None:
     assert "ablations" in failure(ex3.check_choice, own_table, "lstm")
 
 
+def test_choice_may_be_a_numpy_string(trained, own_table, short_eval) -> None:
+    # np.array(VARIANTS)[k] is a np.str_ (a str): accepted, and still judged
+    names = np.array(study.VARIANTS)
+    best = names[names == study.most_important(own_table)][0]
+    assert isinstance(best, np.str_)
+    ex3.check_choice(own_table, best, seed=0)
+    ex3.check_conclusion(trained, own_table, best, seed=0)
+    other = names[names == min(study.ABLATIONS, key=lambda v: own_table[v][0])][0]
+    assert "hurts most" in failure(ex3.check_choice, own_table, other)
+
+
 def test_conclusion_follows_the_recomputed_table(trained, own_table, short_eval) -> None:
     best = study.most_important(own_table)
     ex3.check_conclusion(trained, own_table, best, seed=0)

@@ -309,7 +309,11 @@ def _conclusion_judge(inputs: dict[str, Any], outputs: Any) -> Verdict:
 
 
 def _conclusion_run(study: Any, inputs: dict[str, Any]) -> Any:
-    return plain(study)
+    out = plain(study)
+    choice = study.get("most_important") if isinstance(study, dict) else None
+    if isinstance(choice, np.str_):  # e.g. np.array(VARIANTS)[k]: a str, not an array
+        out["most_important"] = str(choice)
+    return out
 
 
 CHECK_CHOICE = register(Check("ex3.choice", _trained_inputs, _conclusion_run, _choice_judge))

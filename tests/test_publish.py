@@ -230,6 +230,18 @@ def test_destination_guards(template: Path, tmp_path: Path) -> None:
     assert (ROOT / "source").is_dir()
 
 
+def test_a_folder_inside_the_kit_is_refused(tmp_path: Path) -> None:
+    """`publish source --force` run in the kit would replace the solutions by the template."""
+    kit = _kit_copy(tmp_path)
+    before = sorted(p.relative_to(kit) for p in (kit / "source").rglob("*"))
+    for dest, extra in ((kit / "source", ["--force"]), (kit / "student", [])):
+        proc = publish(str(dest), *extra, course=kit)
+        assert proc.returncode == 2 and "inside the kit" in proc.stderr, proc.stderr
+        assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert sorted(p.relative_to(kit) for p in (kit / "source").rglob("*")) == before
+    assert not (kit / "student").exists()
+
+
 def test_publishing_into_a_clone_keeps_its_history(template: Path, tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     assert publish(str(repo), "--git").returncode == 0

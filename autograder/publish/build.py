@@ -309,6 +309,9 @@ def _check_dest(kit: Path, dest: Path, force: bool, git: bool) -> None:
     kit_r, dest_r = kit.resolve(), dest.resolve()
     if dest_r == kit_r or dest_r in kit_r.parents:
         raise PublishError(f"{dest}: the template cannot replace or contain the kit itself")
+    if kit_r in dest_r.parents:  # --force there would replace a folder of the kit (source/)
+        raise PublishError(f"{dest}: inside the kit; publish next to it, e.g. "
+                           "../lstm-lab-student")
     if dest.exists() and not dest.is_dir():
         raise PublishError(f"{dest}: exists and is not a folder")
     if dest.is_dir() and any(dest.iterdir()) and not force:

@@ -406,6 +406,9 @@ def report_main(argv: list[str]) -> int:
 def _guard(run: Callable[[list[str]], int], argv: list[str], prog: str) -> int:
     try:
         code = run(argv)
+    except BrokenPipeError:  # `… | head`: the reader has gone, that is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except UsageError as exc:
         sys.stderr.write(f"{prog}: {exc}\n")
         return 2
@@ -414,7 +417,10 @@ def _guard(run: Callable[[list[str]], int], argv: list[str], prog: str) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(f"{prog}: interrupted\n")
         return 130
-    sys.stdout.flush()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # `… | head`: the reader has gone, that is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return code
 
 

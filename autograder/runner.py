@@ -143,6 +143,8 @@ class _GraderClient(NotebookClient):
         self.notebook_bytes = 0
         self.probe_bytes = 0
         self.probe_records = 0
+        #: output bytes received, kept or dropped (a flood is measured by what arrives)
+        self.received_bytes = 0
         self.truncated = False
         #: some output was dropped (sticky: reported as the output limit)
         self.output_capped = False
@@ -165,7 +167,7 @@ class _GraderClient(NotebookClient):
             self.deadline_passed = True
             cell.metadata[SKIPPED_KEY] = "the notebook ran out of time before this cell"
             return cell
-        if self.flood and cell.cell_type == "code":
+        if self.flood and cell.cell_type == "code":  # the kernel is gone
             cell.metadata[SKIPPED_KEY] = self.flood
             return cell
         self.current_cell = cell_index
@@ -203,6 +205,11 @@ class _GraderClient(NotebookClient):
                 return self._note(outs, "check records dropped: the notebook sent too many")
             self.probe_bytes += size
             return super().output(outs, msg, display_id, cell_index)
+        self.received_bytes += size
+        if self.received_bytes > 2 * self.limits.notebook_output_bytes:
+            self._stop_flood("not run: the notebook printed more than "
+                             f"{2 * self.limits.notebook_output_bytes // MB} MB of output")
+            return None
         room = min(self.limits.cell_output_bytes - self.cell_bytes,
                    self.limits.notebook_output_bytes - self.notebook_bytes)
         if size > room and msg.get("msg_type") == "stream" and room > 0:
@@ -223,11 +230,12 @@ class _GraderClient(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
     def _stop_flood(self, why: str) -> None:
-        """End the notebook: interrupt the running cell, run no further cell."""
+        """End the notebook now: stop the kernel (what it already sent is dropped unread)."""
         if self.flood:
             return
         self.flood = why
-        self._interrupt()
+        with contextlib.suppress(RuntimeError):
+            asyncio.get_running_loop().create_task(self.km.shutdown_kernel(now=True))
 
     def _interrupt(self) -> None:
         with contextlib.suppress(RuntimeError):
@@ -435,18 +443,21 @@ async def _execute_once(nb: NotebookNode, folder: Path | None, limits: Limits,
             km.kill_process_group()
             km.close_context()
             remove_cgroup(cgroup)
-        stopped = client.current_cell if status != "ok" else None
-        limit_hit = {"hung": "time", "dead": "memory or a crash"}.get(status, "")
-        if status != "ok":
+        if client.flood:
+            # the grader stopped the kernel itself: the notebook flooded the output
+            status, message = "flooded", client.flood.replace("not run: ", "stopped: ")
+        stopped = client.current_cell if status not in ("ok", "flooded") else None
+        limit_hit = {"hung": "time", "dead": "memory or a crash",
+                     "flooded": "output"}.get(status, "")
+        if status not in ("ok", "flooded"):
             _mark_not_run(nb, stopped, message)
+        elif status == "flooded":
+            _mark_not_run(nb, client.current_cell, message)
         elif client.deadline_passed:
             status, message = "hung", (
                 f"the notebook ran out of its {limits.notebook_timeout:g} s budget; later cells "
                 "did not run")
             limit_hit = "time"
-        elif client.flood:
-            status, message = "flooded", client.flood.replace("not run: ", "stopped: ")
-            limit_hit = "output"
         elif client.output_capped:
             limit_hit = "output"
     return Execution(nb=nb, status=status, message=message,

@@ -41,3 +41,23 @@ def grade(check_name: str, student_object: Any, seed: int) -> Verdict:
     outside = judge_record(ProbeRecord(check_name, seed, decode_value(encode_value(outputs))))
     assert inside == outside, "the verdict must not change when judged outside the kernel"
     return outside
+
+
+def assert_corpus_is_varied(corpus: Any, minimum: int = 15) -> None:
+    """At least ``minimum`` students, each a different combination, every answer used."""
+    assert len(corpus.STUDENTS) >= minimum
+    combos = {tuple(sorted(c.items())) for c in corpus.STUDENTS.values()}
+    assert len(combos) == len(corpus.STUDENTS), "every student is a different solution"
+    for fam, entries in corpus.FAMILIES.items():
+        used = {c[fam] for c in corpus.STUDENTS.values()}
+        assert used == set(entries), (fam, set(entries) - used)
+
+
+def assert_student_passes(corpus: Any, student: str, ns: dict[str, Any], check: str,
+                          names: tuple[str, ...], seeds: tuple[int, ...]) -> None:
+    """``check`` accepts what the test cell passes it (``names`` of the student's namespace,
+    one object or a tuple) on every seed."""
+    obj = ns[names[0]] if len(names) == 1 else tuple(ns[n] for n in names)
+    for seed in seeds:
+        verdict = grade(check, obj, seed)
+        assert verdict.ok, f"{student} {corpus.STUDENTS[student]} seed {seed}: {verdict.message}"

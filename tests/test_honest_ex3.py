@@ -17,7 +17,12 @@ import os
 
 import pytest
 from honest import ex3_ablation as corpus
-from honest_harness import grade, student_namespace
+from honest_harness import (
+    assert_corpus_is_varied,
+    assert_student_passes,
+    grade,
+    student_namespace,
+)
 
 from lstm_reference import ablation_study as study
 
@@ -67,12 +72,7 @@ def short_eval(monkeypatch):
 
 
 def test_the_corpus_is_large_and_every_answer_is_used():
-    assert len(corpus.STUDENTS) >= 15
-    combos = {tuple(sorted(c.items())) for c in corpus.STUDENTS.values()}
-    assert len(combos) == len(corpus.STUDENTS), "every student is a different solution"
-    for fam, entries in corpus.FAMILIES.items():
-        used = {c[fam] for c in corpus.STUDENTS.values()}
-        assert used == set(entries), (fam, set(entries) - used)
+    assert_corpus_is_varied(corpus)
 
 
 def test_the_complete_solution_runs_in_one_namespace():
@@ -85,12 +85,7 @@ def test_the_complete_solution_runs_in_one_namespace():
 @pytest.mark.parametrize("student", sorted(corpus.STUDENTS))
 @pytest.mark.parametrize("check", sorted(CHECKS))
 def test_honest_solution_passes(namespaces, student, check):
-    ns = namespaces[student]
-    names = CHECKS[check]
-    obj = ns[names[0]] if len(names) == 1 else tuple(ns[n] for n in names)
-    for seed in SEEDS:
-        verdict = grade(check, obj, seed)
-        assert verdict.ok, f"{student} {corpus.STUDENTS[student]} seed {seed}: {verdict.message}"
+    assert_student_passes(corpus, student, namespaces[student], check, CHECKS[check], SEEDS)
 
 
 @pytest.mark.parametrize("student", sorted(corpus.STUDENTS))

@@ -172,3 +172,15 @@ def test_staged_libraries_hide_the_answers_and_keep_the_rest() -> None:
         assert proc.returncode == 0, proc.stderr
         assert "LEAK" not in proc.stdout and "hidden" in proc.stdout, proc.stdout
     assert "lstm works True" in proc.stdout and proc.stdout.strip().endswith("True")
+
+
+def test_an_unsandboxed_kernel_gets_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    from autograder.limits import Limits
+    from autograder.runner import kernel_env
+
+    monkeypatch.setenv("AUTOGRADE_SECRET", "s")
+    monkeypatch.setenv("GITHUB_TOKEN", "t")
+    monkeypatch.setenv("MY_API_KEY", "k")
+    env = kernel_env(Limits())
+    assert not {"AUTOGRADE_SECRET", "GITHUB_TOKEN", "MY_API_KEY"} & set(env)
+    assert env["LSTM_LAB_PROBE"] == "1"

@@ -251,6 +251,18 @@ class JudgeBudget:
         return None
 
 
+def _note_verdict(result: CellResult, failures: list[str], record: ProbeRecord,
+                  verdict: Any) -> None:
+    """Record a failed verdict, and the likely bug behind the first one (unless the verdict's
+    own message already names it)."""
+    if verdict.ok:
+        return
+    failures.append(verdict.message or f"{record.check} failed")
+    if not result.hint:
+        hint = diagnose.likely_bug(record) or ""
+        result.hint = "" if hint and hint[len("likely bug: "):] in verdict.message else hint
+
+
 def _judge_planned(raws: list[Any], planned: list[PlannedCall], result: CellResult,
                    budget: JudgeBudget) -> tuple[list[str], list[PlannedCall]]:
     """Judge the records of one cell against the grader's plan: (failures, calls unanswered)."""
@@ -283,14 +295,9 @@ def _judge_planned(raws: list[Any], planned: list[PlannedCall], result: CellResu
             failures.append(f"a check's record could not be read ({exc})")
             continue
         result.records += 1
-        verdict = judge_outputs(call.check, call.seed, record.outputs)
-        if not verdict.ok:
-            failures.append(verdict.message or f"{call.check} failed")
-            if not result.hint:
-                hint = diagnose.likely_bug(ProbeRecord(call.check, call.seed,
-                                                       record.outputs)) or ""
-                result.hint = "" if hint and hint[len("likely bug: "):] in verdict.message \
-                    else hint
+        judged = ProbeRecord(call.check, call.seed, record.outputs)
+        _note_verdict(result, failures, judged, judge_outputs(call.check, call.seed,
+                                                              record.outputs))
     if len(raws) > len(planned) + 8:
         failures.append("too many check records in this cell")
     return failures, [c for c in planned if c.call not in answered]
@@ -334,13 +341,7 @@ def judge_test_cell(cell: NotebookNode, trusted_source: str, cell_timeout: float
                 failures.append(f"unexpected record for check {record.check!r} in this cell")
                 continue
             seen.append(record.check)
-            verdict = judge_record(record)
-            if not verdict.ok:
-                failures.append(verdict.message or f"{record.check} failed")
-                if not result.hint:
-                    hint = diagnose.likely_bug(record) or ""
-                    result.hint = "" if hint and hint[len("likely bug: "):] in \
-                        verdict.message else hint
+            _note_verdict(result, failures, record, judge_record(record))
         for names in expected:  # each call site consumes one record of its check
             match = next((k for k, name in enumerate(seen) if name in names), None)
             if match is None:
